@@ -1,0 +1,448 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"twofold/op"
+	"twofold/password"
+	"twofold/phone"
+	"twofold/storage"
+	"twofold/storage/backend"
+)
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// onOff is a flag that takes on or off.
+type onOff struct {
+	set, on bool
+}
+
+func (o *onOff) String() string {
+	if o.on {
+		return "on"
+	}
+	return "off"
+}
+
+func (o *onOff) Set(v string) error {
+	switch v {
+	case "on":
+		o.on = true
+	case "off":
+		o.on = false
+	default:
+		return errors.New("must be on or off")
+	}
+	o.set = true
+	return nil
+}
+
+// openForCommand loads the configuration and opens the database for an
+// administrative command.
+func (e *environment) openForCommand(cfgPath string) (backend.Database, *slog.Logger, error) {
+	cfg, err := e.loadConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := e.logger(cfg)
+	db, err := e.openDB(cfg, log)
+	return db, log, err
+}
+
+func (e *environment) migrate(args []string) error {
+	fs, cfgPath := e.flags("migrate")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	db, err := backend.Open(e.ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(e.ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "applied %d migrations\n", n)
+	return nil
+}
+
+func (e *environment) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func subcommand(args []string, group string, names ...string) (string, []string, error) {
+	if len(args) == 0 {
+		return "", nil, usageError{fmt.Errorf("twofold %s needs a subcommand: %s", group, strings.Join(names, ", "))}
+	}
+	for _, n := range names {
+		if args[0] == n {
+			return n, args[1:], nil
+		}
+	}
+	return "", nil, usageError{fmt.Errorf("twofold %s: unknown subcommand %q (want %s)", group, args[0], strings.Join(names, ", "))}
+}
+
+func (e *environment) office(args []string) error {
+	sub, rest, err := subcommand(args, "office", "create", "update")
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return err
+	}
+	fs, cfgPath := e.flags("office " + sub)
+	code := fs.String("code", "", "office `code` users type at sign-in (letters, digits, - and _)")
+	name := fs.String("name", "", "office display `name`")
+	var twoFactor onOff
+	fs.Var(&twoFactor, "two-factor", "require a code by SMS for every user: on or off")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	c := strings.ToUpper(strings.TrimSpace(*code))
+	if !validCode(c) {
+		return errors.New("--code must be 1 to 32 letters, digits, - or _")
+	}
+	db, _, err := e.openForCommand(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	now := e.now()
+	var o *storage.Office
+	if sub == "create" {
+		if strings.TrimSpace(*name) == "" || len(*name) > 200 {
+			return errors.New("--name is required (at most 200 characters)")
+		}
+		o = &storage.Office{ID: newID(), Code: c, Name: strings.TrimSpace(*name), TwoFactor: twoFactor.on, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateOffice(e.ctx, o); err != nil {
+			if errors.Is(err, storage.ErrConflict) {
+				return fmt.Errorf("office %s exists already", c)
+			}
+			return err
+		}
+	} else {
+		if !twoFactor.set {
+			return errors.New("--two-factor on|off is required")
+		}
+		existing, err := db.OfficeByCode(e.ctx, c)
+		if err != nil {
+			return notFound(err, "office "+c)
+		}
+		if o, err = db.SetOfficeTwoFactor(e.ctx, existing.ID, twoFactor.on, now); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"id": o.ID, "code": o.Code, "name": o.Name, "two_factor": o.TwoFactor})
+	}
+	fmt.Fprintf(e.stdout, "office %s (%s): two-factor %s\n", o.Code, o.Name, onOffText(o.TwoFactor))
+	return nil
+}
+
+func onOffText(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func validCode(c string) bool {
+	if c == "" || len(c) > 32 {
+		return false
+	}
+	for _, r := range c {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s not found", what)
+	}
+	return err
+}
+
+// readSecret reads one line from stdin, without its line ending.
+func readSecret(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, password.MaxLength+2)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (e *environment) user(args []string) error {
+	_, rest, err := subcommand(args, "user", "create")
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return err
+	}
+	fs, cfgPath := e.flags("user create")
+	officeCode := fs.String("office", "", "`code` of the user's office")
+	username := fs.String("username", "", "the `name` the user signs in with")
+	role := fs.String("role", "", "superuser, accountant or user")
+	name := fs.String("name", "", "display `name`")
+	email := fs.String("email", "", "email `address`")
+	mobile := fs.String("mobile", "", "mobile `number`, with a country code such as +31")
+	region := fs.String("country", "NL", "`country` code applied to a mobile number typed without one")
+	confirmed := fs.Bool("confirmed", false, "save the mobile number as confirmed")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	var problems []error
+	r := storage.Role(*role)
+	u := strings.TrimSpace(*username)
+	switch {
+	case !r.Valid():
+		problems = append(problems, errors.New("--role must be superuser, accountant or user"))
+	}
+	if u == "" || len(u) > 128 {
+		problems = append(problems, errors.New("--username is required (at most 128 characters)"))
+	}
+	if len(*name) > 200 || len(*email) > 254 {
+		problems = append(problems, errors.New("--name and --email are at most 200 and 254 characters"))
+	}
+	if !*pwStdin {
+		problems = append(problems, errors.New("--password-stdin is required; pass the password on standard input"))
+	}
+	if *confirmed && *mobile == "" {
+		problems = append(problems, errors.New("--confirmed needs --mobile"))
+	}
+	var e164 string
+	if *mobile != "" {
+		num, err := phone.Parse(*mobile, strings.ToUpper(*region))
+		if err != nil {
+			problems = append(problems, fmt.Errorf("--mobile: %w", err))
+		}
+		e164 = num.E164
+	}
+	if len(problems) > 0 {
+		return errors.Join(problems...)
+	}
+	pw, err := readSecret(e.stdin)
+	if err != nil {
+		return err
+	}
+	if pw == "" || len(pw) > password.MaxLength {
+		return fmt.Errorf("the password on standard input must be 1 to %d bytes", password.MaxLength)
+	}
+	db, _, err := e.openForCommand(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	office, err := db.OfficeByCode(e.ctx, strings.ToUpper(strings.TrimSpace(*officeCode)))
+	if err != nil {
+		return notFound(err, "office "+*officeCode)
+	}
+	hash, err := password.NewHasher(password.DefaultParams, 0).Hash(e.ctx, pw)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	user := &storage.User{
+		ID: newID(), OfficeID: office.ID, Username: u, Name: strings.TrimSpace(*name), Email: strings.TrimSpace(*email),
+		Role: r, PasswordHash: hash, Mobile: e164, MobileConfirmed: *confirmed, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := db.CreateUser(e.ctx, user); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("user %s exists already in office %s", u, office.Code)
+		}
+		return err
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"id": user.ID, "office": office.Code, "username": user.Username, "role": user.Role})
+	}
+	fmt.Fprintf(e.stdout, "user %s created in office %s (id %s)\n", user.Username, office.Code, user.ID)
+	return nil
+}
+
+func (e *environment) client(args []string) error {
+	_, rest, err := subcommand(args, "client", "create")
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return err
+	}
+	fs, cfgPath := e.flags("client create")
+	id := fs.String("id", "", "client `id` (letters, digits, -, _ and .)")
+	name := fs.String("name", "", "client display `name`")
+	var redirects, postLogout listFlag
+	fs.Var(&redirects, "redirect-uri", "registered redirect `URI`, matched exactly; repeatable")
+	fs.Var(&postLogout, "post-logout-redirect-uri", "registered post-logout redirect `URI`; repeatable")
+	public := fs.Bool("public", false, "a public client (no secret; PKCE with S256 required)")
+	secretStdin := fs.Bool("secret-stdin", false, "read the client secret from standard input instead of generating one")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	var problems []error
+	if !validClientID(*id) {
+		problems = append(problems, errors.New("--id must be 1 to 64 letters, digits, -, _ or ."))
+	}
+	if strings.TrimSpace(*name) == "" {
+		problems = append(problems, errors.New("--name is required"))
+	}
+	if len(redirects) == 0 {
+		problems = append(problems, errors.New("at least one --redirect-uri is required"))
+	}
+	for _, u := range append(append([]string{}, redirects...), postLogout...) {
+		if err := checkRedirectURI(u); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if *public && *secretStdin {
+		problems = append(problems, errors.New("--public clients have no secret; drop --secret-stdin"))
+	}
+	if len(problems) > 0 {
+		return errors.Join(problems...)
+	}
+	var secret string
+	if !*public {
+		if *secretStdin {
+			if secret, err = readSecret(e.stdin); err != nil {
+				return err
+			}
+			if len(secret) < 32 {
+				return errors.New("the secret on standard input must be at least 32 characters")
+			}
+		} else {
+			b := make([]byte, 32)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			secret = base64.RawURLEncoding.EncodeToString(b)
+		}
+	}
+	db, _, err := e.openForCommand(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c := &storage.Client{
+		ID: *id, Name: strings.TrimSpace(*name), Public: *public,
+		RedirectURIs: redirects, PostLogoutRedirectURIs: postLogout, CreatedAt: e.now(),
+	}
+	if secret != "" {
+		sum := sha256.Sum256([]byte(secret))
+		c.SecretHash = sum[:]
+	}
+	if err := db.CreateClient(e.ctx, c); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("client %s exists already", c.ID)
+		}
+		return err
+	}
+	printed := ""
+	if !*secretStdin {
+		printed = secret
+	}
+	if *asJSON {
+		out := map[string]any{"id": c.ID, "name": c.Name, "public": c.Public, "redirect_uris": c.RedirectURIs}
+		if printed != "" {
+			out["secret"] = printed
+		}
+		return e.printJSON(out)
+	}
+	fmt.Fprintf(e.stdout, "client %s created\n", c.ID)
+	if printed != "" {
+		fmt.Fprintf(e.stdout, "secret: %s\n(shown once; only its hash is stored)\n", printed)
+	}
+	return nil
+}
+
+func validClientID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRedirectURI accepts absolute https URIs, and http only on a loopback
+// host, without a fragment (OpenID Connect Core 1.0, section 3.1.2.1).
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || len(raw) > 2048 {
+		return fmt.Errorf("redirect URI %q must be an absolute URL", raw)
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("redirect URI %q must not have a fragment", raw)
+	}
+	host := u.Hostname()
+	loopback := host == "localhost" || host == "127.0.0.1" || host == "::1"
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+		return fmt.Errorf("redirect URI %q must use https (http only for localhost)", raw)
+	}
+	return nil
+}
+
+func (e *environment) keys(args []string) error {
+	_, rest, err := subcommand(args, "keys", "rotate")
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return err
+	}
+	fs, cfgPath := e.flags("keys rotate")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := e.logger(cfg)
+	if err := e.ensureSecrets(&cfg, log); err != nil {
+		return err
+	}
+	db, err := e.openDB(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := op.NewKeys(db, cfg.KEK(), cfg.Lifetimes.IDToken+cfg.Lifetimes.AccessToken, e.now)
+	if err != nil {
+		return err
+	}
+	if err := keys.Rotate(e.ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "new signing key added; it signs from now on, older keys stay published")
+	return nil
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,397 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"twofold/phone"
+	"twofold/sms"
+	"twofold/storage"
+)
+
+// continueSMS resumes the SMS step of a request whose password is proven.
+func (h *Handler) continueSMS(w http.ResponseWriter, r *http.Request, f *flow) {
+	user, err := h.Store.UserByID(r.Context(), f.ar.UserID)
+	if err != nil {
+		h.fail(w, r, "load user", err)
+		return
+	}
+	h.beginSMS(w, r, f, user)
+}
+
+// beginSMS sends the first code of the request, unless a live challenge
+// for it exists already: re-posting the password or reloading never sends
+// another code. A user without any number is sent to enrollment.
+func (h *Handler) beginSMS(w http.ResponseWriter, r *http.Request, f *flow, user *storage.User) {
+	ctx := r.Context()
+	ch, err := h.Store.ActiveChallenge(ctx, f.ar.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		h.fail(w, r, "load challenge", err)
+		return
+	}
+	if ch != nil && ch.UserID == user.ID && ch.VerifiedAt == nil {
+		h.redirect(w, r, "/login/code", f.ar.ID)
+		return
+	}
+	if user.Mobile == "" {
+		h.redirect(w, r, "/login/enroll", f.ar.ID)
+		return
+	}
+	purpose := storage.PurposeVerify
+	if !user.MobileConfirmed {
+		purpose = storage.PurposeConfirm
+	}
+	if err := h.sendFirstCode(ctx, f.ar, user, user.Mobile, purpose); err != nil {
+		h.sendFailed(w, r, err)
+		return
+	}
+	h.redirect(w, r, "/login/code", f.ar.ID)
+}
+
+func (h *Handler) sendFailed(w http.ResponseWriter, r *http.Request, err error) {
+	h.Log.ErrorContext(r.Context(), "send SMS code", "error", err)
+	h.Pages.Error(w, r, http.StatusServiceUnavailable, "The code could not be sent. Try again in a minute.")
+}
+
+// sendFirstCode creates a challenge for the number and sends its code.
+func (h *Handler) sendFirstCode(ctx context.Context, ar *storage.AuthRequest, user *storage.User, mobile string, purpose storage.ChallengePurpose) error {
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	now := h.Now()
+	ch := &storage.Challenge{
+		ID:            randomString(),
+		AuthRequestID: ar.ID,
+		UserID:        user.ID,
+		Mobile:        mobile,
+		Purpose:       purpose,
+		Sends:         1,
+		LastSentAt:    now,
+		ExpiresAt:     now.Add(CodeLifetime),
+		CreatedAt:     now,
+	}
+	ch.CodeHash = h.codeHash(ch.ID, code)
+	if err := h.Store.CreateChallenge(ctx, ch); err != nil {
+		return err
+	}
+	return h.sendCode(ctx, ar, ch, code)
+}
+
+func (h *Handler) sendCode(ctx context.Context, ar *storage.AuthRequest, ch *storage.Challenge, code string) error {
+	lang := "en"
+	if len(ar.UILocales) > 0 && strings.HasPrefix(ar.UILocales[0], "nl") {
+		lang = "nl"
+	}
+	body := sms.CodeMessage(lang, h.Product, code, CodeLifetime, h.Host)
+	receipt, err := h.Sender.Send(ctx, sms.Message{To: ch.Mobile, Body: body})
+	if err != nil {
+		return fmt.Errorf("send to %s: %w", phone.Mask(ch.Mobile), err)
+	}
+	h.Log.InfoContext(ctx, "SMS code sent", "user_id", ch.UserID, "auth_request_id", ar.ID,
+		"to", phone.Mask(ch.Mobile), "purpose", ch.Purpose, "gateway", receipt.Gateway, "message_id", receipt.MessageID)
+	return nil
+}
+
+// codeForm is the data of code.html.
+type codeForm struct {
+	ID, CSRF      string
+	Masked        string
+	Error, Notice string
+	Void          bool // the current code can no longer be entered
+}
+
+// activeChallenge loads the request's challenge, checking it belongs to the
+// user who passed the password step. Without one the browser is sent back
+// to /login, which routes it.
+func (h *Handler) activeChallenge(w http.ResponseWriter, r *http.Request, f *flow) *storage.Challenge {
+	if f.ar.Done || f.ar.UserID == "" {
+		h.redirect(w, r, "/login", f.ar.ID)
+		return nil
+	}
+	ch, err := h.Store.ActiveChallenge(r.Context(), f.ar.ID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && ch.UserID != f.ar.UserID) {
+		h.redirect(w, r, "/login", f.ar.ID)
+		return nil
+	}
+	if err != nil {
+		h.fail(w, r, "load challenge", err)
+		return nil
+	}
+	return ch
+}
+
+func (h *Handler) renderCode(w http.ResponseWriter, r *http.Request, f *flow, ch *storage.Challenge, status int, form codeForm) {
+	form.ID, form.CSRF, form.Masked = f.ar.ID, h.Cookies.CSRFToken(f.browserID), phone.Mask(ch.Mobile)
+	if !form.Void && ch.Attempts >= MaxCodeAttempts {
+		form.Void = true
+		form.Error = "Too many wrong codes. This code no longer works. Send a new code."
+	}
+	if !form.Void && !h.Now().Before(ch.ExpiresAt) {
+		form.Void = true
+		form.Error = "This code has expired. Send a new code."
+	}
+	h.Pages.Render(w, r, status, "code.html", form)
+}
+
+func (h *Handler) showCode(w http.ResponseWriter, r *http.Request) {
+	f := h.loadFlow(w, r, false)
+	if f == nil {
+		return
+	}
+	ch := h.activeChallenge(w, r, f)
+	if ch == nil {
+		return
+	}
+	form := codeForm{}
+	if r.URL.Query().Get("sent") == "1" {
+		form.Notice = "A new code is on its way. Earlier codes no longer work."
+	}
+	h.renderCode(w, r, f, ch, http.StatusOK, form)
+}
+
+// normalizeCode accepts six digits, ignoring spaces people type or paste.
+func normalizeCode(s string) (string, bool) {
+	if len(s) > 32 {
+		return "", false
+	}
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) != 6 {
+		return "", false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+func (h *Handler) postCode(w http.ResponseWriter, r *http.Request) {
+	f := h.loadFlow(w, r, true)
+	if f == nil {
+		return
+	}
+	ch := h.activeChallenge(w, r, f)
+	if ch == nil {
+		return
+	}
+	code, ok := normalizeCode(r.PostFormValue("code"))
+	if !ok {
+		h.renderCode(w, r, f, ch, http.StatusBadRequest, codeForm{Error: "Enter the 6-digit code from the SMS."})
+		return
+	}
+	ctx := r.Context()
+	result, ch, err := h.Store.CheckChallenge(ctx, ch.ID, h.codeHash(ch.ID, code), MaxCodeAttempts, h.Now())
+	if err != nil {
+		h.fail(w, r, "check code", err)
+		return
+	}
+	switch result {
+	case storage.CheckOK:
+		h.codeAccepted(w, r, f, ch)
+	case storage.CheckWrong:
+		left := MaxCodeAttempts - ch.Attempts
+		h.Log.InfoContext(ctx, "wrong SMS code", "user_id", ch.UserID, "auth_request_id", f.ar.ID, "attempts_left", left)
+		h.renderCode(w, r, f, ch, http.StatusUnauthorized, codeForm{
+			Error: fmt.Sprintf("The code is incorrect. %d %s left.", left, plural(left, "attempt", "attempts")),
+		})
+	case storage.CheckExhausted:
+		h.Log.InfoContext(ctx, "SMS code voided after too many wrong entries", "user_id", ch.UserID, "auth_request_id", f.ar.ID)
+		h.renderCode(w, r, f, ch, http.StatusUnauthorized, codeForm{Void: true,
+			Error: "Too many wrong codes. This code no longer works. Send a new code."})
+	case storage.CheckExpired:
+		h.renderCode(w, r, f, ch, http.StatusUnauthorized, codeForm{Void: true, Error: "This code has expired. Send a new code."})
+	case storage.CheckUsed:
+		h.redirect(w, r, "/login", f.ar.ID)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// codeAccepted finishes the sign-in after a verified code. A code sent to
+// an admin-entered number, or to a number typed at enrollment, also saves
+// that number as the user's confirmed number.
+func (h *Handler) codeAccepted(w http.ResponseWriter, r *http.Request, f *flow, ch *storage.Challenge) {
+	ctx := r.Context()
+	user, err := h.Store.UserByID(ctx, ch.UserID)
+	if err != nil {
+		h.fail(w, r, "load user", err)
+		return
+	}
+	confirm := (ch.Purpose == storage.PurposeConfirm && user.Mobile == ch.Mobile) ||
+		(ch.Purpose == storage.PurposeEnroll && user.Mobile == "")
+	if confirm {
+		if err := h.Store.SetUserMobile(ctx, user.ID, ch.Mobile, true, h.Now()); err != nil {
+			h.fail(w, r, "confirm mobile number", err)
+			return
+		}
+		h.Log.InfoContext(ctx, "mobile number confirmed", "user_id", user.ID, "purpose", ch.Purpose, "to", phone.Mask(ch.Mobile))
+	}
+	h.finish(w, r, f, user, AMRPasswordSMS)
+}
+
+// resend replaces the code, at most MaxSends times per sign-in and not
+// sooner than ResendInterval after the last send. The storage applies both
+// limits in one statement, so concurrent resends send one code.
+func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
+	f := h.loadFlow(w, r, true)
+	if f == nil {
+		return
+	}
+	ch := h.activeChallenge(w, r, f)
+	if ch == nil {
+		return
+	}
+	ctx := r.Context()
+	code, err := newCode()
+	if err != nil {
+		h.fail(w, r, "make code", err)
+		return
+	}
+	now := h.Now()
+	err = h.Store.ResendChallenge(ctx, ch.ID, h.codeHash(ch.ID, code), MaxSends, now.Add(-ResendInterval), now, now.Add(CodeLifetime))
+	if errors.Is(err, storage.ErrNotFound) {
+		h.resendRefused(w, r, f, ch)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, "resend code", err)
+		return
+	}
+	if err := h.sendCode(ctx, f.ar, ch, code); err != nil {
+		h.sendFailed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/code?sent=1&id="+f.ar.ID, http.StatusSeeOther)
+}
+
+func (h *Handler) resendRefused(w http.ResponseWriter, r *http.Request, f *flow, ch *storage.Challenge) {
+	if ch.Sends >= MaxSends {
+		h.Pages.Error(w, r, http.StatusTooManyRequests, "No more codes can be sent for this sign-in. Go back to the application and sign in again.")
+		return
+	}
+	wait := ch.LastSentAt.Add(ResendInterval).Sub(h.Now())
+	secs := int((wait + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	h.renderCode(w, r, f, ch, http.StatusTooManyRequests, codeForm{
+		Error: fmt.Sprintf("You can ask for a new code in %d %s.", secs, plural(secs, "second", "seconds")),
+	})
+}
+
+// enrollForm is the data of enroll.html.
+type enrollForm struct {
+	ID, CSRF, Error string
+	Mobile, Region  string
+	Countries       []phone.Country
+}
+
+// enrollingUser returns the user of a request in the SMS step who has no
+// number at all. Only such a user may type a number at sign-in: a user with
+// a number, confirmed or entered by an admin, must receive the code there,
+// so a stolen password cannot register another phone.
+func (h *Handler) enrollingUser(w http.ResponseWriter, r *http.Request, f *flow) *storage.User {
+	if f.ar.Done || f.ar.UserID == "" {
+		h.redirect(w, r, "/login", f.ar.ID)
+		return nil
+	}
+	user, err := h.Store.UserByID(r.Context(), f.ar.UserID)
+	if err != nil {
+		h.fail(w, r, "load user", err)
+		return nil
+	}
+	if user.Mobile != "" {
+		h.redirect(w, r, "/login", f.ar.ID)
+		return nil
+	}
+	return user
+}
+
+func (h *Handler) renderEnroll(w http.ResponseWriter, r *http.Request, f *flow, status int, form enrollForm) {
+	form.ID, form.CSRF = f.ar.ID, h.Cookies.CSRFToken(f.browserID)
+	if form.Region == "" {
+		form.Region = h.DefaultRegion
+	}
+	form.Countries = phone.Ordered("en", nil)
+	h.Pages.Render(w, r, status, "enroll.html", form)
+}
+
+func (h *Handler) showEnroll(w http.ResponseWriter, r *http.Request) {
+	f := h.loadFlow(w, r, false)
+	if f == nil {
+		return
+	}
+	if h.enrollingUser(w, r, f) == nil {
+		return
+	}
+	h.renderEnroll(w, r, f, http.StatusOK, enrollForm{})
+}
+
+func (h *Handler) postEnroll(w http.ResponseWriter, r *http.Request) {
+	f := h.loadFlow(w, r, true)
+	if f == nil {
+		return
+	}
+	user := h.enrollingUser(w, r, f)
+	if user == nil {
+		return
+	}
+	input := r.PostFormValue("mobile")
+	region := strings.ToUpper(strings.TrimSpace(r.PostFormValue("country")))
+	if len(region) != 2 {
+		region = h.DefaultRegion
+	}
+	form := enrollForm{Region: region}
+	if len(input) <= maxMobile {
+		form.Mobile = input
+		form.Region = phone.RegionFromInput(input, region)
+	}
+	num, err := phone.Parse(input, region)
+	if err != nil {
+		form.Error = "Enter a valid mobile number."
+		var perr *phone.Error
+		if errors.As(err, &perr) {
+			form.Error = perr.Message("en")
+		}
+		h.renderEnroll(w, r, f, http.StatusBadRequest, form)
+		return
+	}
+	ctx := r.Context()
+	ch, err := h.Store.ActiveChallenge(ctx, f.ar.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		h.fail(w, r, "load challenge", err)
+		return
+	}
+	if ch != nil && ch.VerifiedAt == nil && ch.UserID == user.ID && ch.Mobile == num.E164 {
+		h.redirect(w, r, "/login/code", f.ar.ID)
+		return
+	}
+	// TODO: the send limits count per challenge, so a user who keeps typing
+	// new numbers is held back by ResendInterval only.
+	if ch != nil && ch.VerifiedAt == nil && h.Now().Sub(ch.LastSentAt) < ResendInterval {
+		h.resendRefused(w, r, f, ch)
+		return
+	}
+	if err := h.sendFirstCode(ctx, f.ar, user, num.E164, storage.PurposeEnroll); err != nil {
+		h.sendFailed(w, r, err)
+		return
+	}
+	h.redirect(w, r, "/login/code", f.ar.ID)
+}
