@@ -469,7 +469,7 @@ func alert(p *page) string {
 // codes returns the codes sent to number so far, oldest first.
 func (e *env) codes(number string) []string {
 	e.t.Helper()
-	recs, err := sms.ReadFile(e.smsFile)
+	recs, err := sms.ReadMessageFile(e.smsFile)
 	if err != nil && !os.IsNotExist(err) {
 		e.t.Fatal(err)
 	}
