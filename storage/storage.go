@@ -284,7 +284,10 @@ type AuthRequests interface {
 	// returns ErrNotFound.
 	ConsumeAuthCode(ctx context.Context, codeHash []byte, now time.Time) (*AuthRequest, error)
 	// DeleteExpired removes requests, codes, challenges, sessions and tokens
-	// that expired before now, and returns how many rows went.
+	// that expired before now, and returns how many rows went. A row is
+	// expired when its expiry is at or before the argument, the instant from
+	// which reads no longer return it. A request stays while its code is
+	// unexpired, and a challenge goes with its request.
 	DeleteExpired(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -302,6 +305,10 @@ type Sessions interface {
 	EndSession(ctx context.Context, id string, now time.Time) error
 	// EndUserSessions ends every session of the user, optionally only those
 	// of one client (clientID empty means all), and revokes their tokens.
+	// A session is one client's when that client got a refresh token or an
+	// auth request in it. Ending it revokes all of its tokens, as EndSession
+	// does, and the user's other tokens of that client (of every client when
+	// clientID is empty) are revoked too.
 	EndUserSessions(ctx context.Context, userID, clientID string, now time.Time) error
 }
 
@@ -332,13 +339,16 @@ type Tokens interface {
 	TokenByID(ctx context.Context, id string, now time.Time) (*Token, error)
 	RevokeToken(ctx context.Context, id string, now time.Time) error
 
+	// CreateRefreshToken stores rt. An empty FamilyID starts a new family
+	// and is set to rt.ID.
 	CreateRefreshToken(ctx context.Context, rt *RefreshToken) error
 	// RefreshTokenByHash returns an unused, unrevoked, unexpired token.
 	RefreshTokenByHash(ctx context.Context, hash []byte, now time.Time) (*RefreshToken, error)
 	// RotateRefreshToken marks the token with oldHash used, stores next (in
-	// the same family) and the access token, in one transaction. When the old
-	// token was already used, the whole family is revoked and ErrReused is
-	// returned; exactly one of several concurrent rotations wins.
+	// the same family, so next.FamilyID is set to it) and the access token,
+	// which may be nil, in one transaction. When the old token was already
+	// used, the whole family is revoked and ErrReused is returned. Exactly
+	// one of several concurrent rotations wins.
 	RotateRefreshToken(ctx context.Context, oldHash []byte, next *RefreshToken, access *Token, now time.Time) error
 	// RevokeRefreshToken revokes the token's family and its access tokens.
 	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error

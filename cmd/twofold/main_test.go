@@ -264,5 +264,3 @@ func hidden(body string) url.Values {
 	}
 	return v
 }
-
-

@@ -1,0 +1,70 @@
+package sqldb
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"twofold/storage"
+)
+
+const officeColumns = `id, code, name, two_factor, created_at, updated_at`
+
+func scanOffice(row scanner) (*storage.Office, error) {
+	var (
+		o                storage.Office
+		created, updated int64
+	)
+	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.TwoFactor, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	o.CreatedAt = fromMicros(created)
+	o.UpdatedAt = fromMicros(updated)
+	return &o, nil
+}
+
+// CreateOffice stores o with its code upper-cased, and sets o.Code to the
+// stored form.
+func (db *DB) CreateOffice(ctx context.Context, o *storage.Office) error {
+	o.Code = strings.ToUpper(o.Code)
+	_, err := db.sql.ExecContext(ctx,
+		`INSERT INTO offices (`+officeColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		o.ID, o.Code, o.Name, o.TwoFactor, micros(o.CreatedAt), micros(o.UpdatedAt))
+	if err != nil {
+		return db.insertError("office", err)
+	}
+	return nil
+}
+
+func (db *DB) OfficeByID(ctx context.Context, id string) (*storage.Office, error) {
+	row := db.sql.QueryRowContext(ctx,
+		`SELECT `+officeColumns+` FROM offices WHERE id = $1`, id)
+	o, err := scanOffice(row)
+	if err != nil {
+		return nil, notFound("read office", err)
+	}
+	return o, nil
+}
+
+func (db *DB) OfficeByCode(ctx context.Context, code string) (*storage.Office, error) {
+	row := db.sql.QueryRowContext(ctx,
+		`SELECT `+officeColumns+` FROM offices WHERE code = $1`, strings.ToUpper(code))
+	o, err := scanOffice(row)
+	if err != nil {
+		return nil, notFound("read office by code", err)
+	}
+	return o, nil
+}
+
+func (db *DB) SetOfficeTwoFactor(ctx context.Context, id string, on bool, now time.Time) (*storage.Office, error) {
+	row := db.sql.QueryRowContext(ctx,
+		`UPDATE offices SET two_factor = $2, updated_at = $3 WHERE id = $1
+		RETURNING `+officeColumns,
+		id, on, micros(now))
+	o, err := scanOffice(row)
+	if err != nil {
+		return nil, notFound("set office two-factor policy", err)
+	}
+	return o, nil
+}

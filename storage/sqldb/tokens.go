@@ -1,0 +1,270 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"twofold/storage"
+)
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+const tokenColumns = `id, client_id, user_id, scopes, audience, refresh_token_id,
+	auth_request_id, expires_at, created_at`
+
+const refreshTokenColumns = `id, token_hash, family_id, client_id, user_id,
+	session_id, auth_request_id, scopes, audience, amr, acr, auth_time,
+	created_at, expires_at`
+
+func (db *DB) CreateToken(ctx context.Context, t *storage.Token) error {
+	return db.insertToken(ctx, db.sql, t)
+}
+
+func (db *DB) insertToken(ctx context.Context, e execer, t *storage.Token) error {
+	_, err := e.ExecContext(ctx,
+		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.ID, t.ClientID, t.UserID, encodeList(t.Scopes), encodeList(t.Audience),
+		t.RefreshTokenID, t.AuthRequestID, micros(t.ExpiresAt), micros(t.CreatedAt))
+	if err != nil {
+		return db.insertError("access token", err)
+	}
+	return nil
+}
+
+func (db *DB) TokenByID(ctx context.Context, id string, now time.Time) (*storage.Token, error) {
+	var (
+		t                storage.Token
+		scopes, audience string
+		expires, created int64
+	)
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT `+tokenColumns+` FROM tokens
+		WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2`,
+		id, micros(now)).
+		Scan(&t.ID, &t.ClientID, &t.UserID, &scopes, &audience, &t.RefreshTokenID,
+			&t.AuthRequestID, &expires, &created)
+	if err != nil {
+		return nil, notFound("read access token", err)
+	}
+
+	var lists listDecoder
+	t.Scopes = lists.decode("scopes", scopes)
+	t.Audience = lists.decode("audience", audience)
+	if lists.err != nil {
+		return nil, lists.err
+	}
+	t.ExpiresAt = fromMicros(expires)
+	t.CreatedAt = fromMicros(created)
+	return &t, nil
+}
+
+// RevokeToken revokes one access token. Revoking a revoked token succeeds; a
+// missing one is ErrNotFound.
+func (db *DB) RevokeToken(ctx context.Context, id string, now time.Time) error {
+	var found bool
+	err := db.sql.QueryRowContext(ctx,
+		`UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING TRUE`,
+		id, micros(now)).Scan(&found)
+	if err != nil {
+		return notFound("revoke access token", err)
+	}
+	return nil
+}
+
+// CreateRefreshToken stores rt. An empty FamilyID starts a new family named
+// after the token, and rt.FamilyID is set to it.
+func (db *DB) CreateRefreshToken(ctx context.Context, rt *storage.RefreshToken) error {
+	if rt.FamilyID == "" {
+		rt.FamilyID = rt.ID
+	}
+	return db.insertRefreshToken(ctx, db.sql, rt)
+}
+
+func (db *DB) insertRefreshToken(ctx context.Context, e execer, rt *storage.RefreshToken) error {
+	if len(rt.TokenHash) == 0 {
+		return errors.New("sqldb: create refresh token: empty token hash")
+	}
+	_, err := e.ExecContext(ctx,
+		`INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		rt.ID, rt.TokenHash, rt.FamilyID, rt.ClientID, rt.UserID, rt.SessionID,
+		rt.AuthRequestID, encodeList(rt.Scopes), encodeList(rt.Audience), encodeList(rt.AMR),
+		rt.ACR, micros(rt.AuthTime), micros(rt.CreatedAt), micros(rt.ExpiresAt))
+	if err != nil {
+		return db.insertError("refresh token", err)
+	}
+	return nil
+}
+
+// RefreshTokenByHash looks the token up by SQL equality on its SHA-256. That
+// is sound because a refresh token is a long random value: timing can at
+// most reveal a prefix of its hash, which does not help to find a token.
+func (db *DB) RefreshTokenByHash(ctx context.Context, hash []byte, now time.Time) (*storage.RefreshToken, error) {
+	var (
+		rt                         storage.RefreshToken
+		scopes, audience, amr      string
+		authTime, created, expires int64
+	)
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT `+refreshTokenColumns+` FROM refresh_tokens
+		WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
+		hash, micros(now)).
+		Scan(&rt.ID, &rt.TokenHash, &rt.FamilyID, &rt.ClientID, &rt.UserID, &rt.SessionID,
+			&rt.AuthRequestID, &scopes, &audience, &amr, &rt.ACR, &authTime, &created, &expires)
+	if err != nil {
+		return nil, notFound("read refresh token", err)
+	}
+
+	var lists listDecoder
+	rt.Scopes = lists.decode("scopes", scopes)
+	rt.Audience = lists.decode("audience", audience)
+	rt.AMR = lists.decode("amr", amr)
+	if lists.err != nil {
+		return nil, lists.err
+	}
+	rt.AuthTime = fromMicros(authTime)
+	rt.CreatedAt = fromMicros(created)
+	rt.ExpiresAt = fromMicros(expires)
+	return &rt, nil
+}
+
+// RotateRefreshToken spends the old token in one guarded UPDATE, then stores
+// next and access in the same transaction. next.FamilyID is set to the old
+// token's family, and an empty access.RefreshTokenID to next.ID, so that
+// revoking the family reaches the new access token too. access may be nil.
+// next must belong to the old token's client.
+//
+// When the UPDATE changes nothing and the old token exists but was used, the
+// token is being replayed: the transaction revokes the whole family and its
+// access tokens, and ErrReused is returned after the commit. A token that is
+// unknown, expired or revoked without having been used is ErrNotFound.
+func (db *DB) RotateRefreshToken(ctx context.Context, oldHash []byte, next *storage.RefreshToken, access *storage.Token, now time.Time) error {
+	if len(oldHash) == 0 {
+		return fmt.Errorf("sqldb: rotate refresh token: empty token hash: %w", storage.ErrNotFound)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) (error, error) {
+		var oldID, family, client string
+		err := tx.QueryRowContext(ctx,
+			`UPDATE refresh_tokens SET used_at = $2
+			WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+			RETURNING id, family_id, client_id`,
+			oldHash, micros(now)).Scan(&oldID, &family, &client)
+		if err == nil {
+			return nil, db.storeSuccessor(ctx, tx, family, client, next, access)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sqldb: rotate refresh token: %w", err)
+		}
+
+		var usedAt sql.NullInt64
+		err = tx.QueryRowContext(ctx,
+			`SELECT id, used_at FROM refresh_tokens WHERE token_hash = $1`,
+			oldHash).Scan(&oldID, &usedAt)
+		if err != nil {
+			return nil, notFound("rotate refresh token", err)
+		}
+		if !usedAt.Valid {
+			return fmt.Errorf("sqldb: rotate refresh token: expired or revoked: %w", storage.ErrNotFound), nil
+		}
+		err = db.revokeFamilies(ctx, tx, now,
+			`SELECT family_id FROM refresh_tokens WHERE id = $1`, "", oldID)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: revoke family of reused refresh token: %w", err)
+		}
+		return fmt.Errorf("sqldb: rotate refresh token: %w", storage.ErrReused), nil
+	})
+}
+
+// storeSuccessor stores the tokens that replace a spent refresh token of
+// family and client.
+func (db *DB) storeSuccessor(ctx context.Context, tx *sql.Tx, family, client string, next *storage.RefreshToken, access *storage.Token) error {
+	if next.ClientID != client {
+		return fmt.Errorf("sqldb: rotate refresh token: successor of client %q for a token of client %q", next.ClientID, client)
+	}
+	next.FamilyID = family
+	if err := db.insertRefreshToken(ctx, tx, next); err != nil {
+		return err
+	}
+	if access == nil {
+		return nil
+	}
+	if access.RefreshTokenID == "" {
+		access.RefreshTokenID = next.ID
+	}
+	return db.insertToken(ctx, tx, access)
+}
+
+// RevokeRefreshToken revokes the token's family and its access tokens.
+// Revoking a revoked token succeeds; a missing one is ErrNotFound.
+func (db *DB) RevokeRefreshToken(ctx context.Context, id string, now time.Time) error {
+	return db.inTx(ctx, func(tx *sql.Tx) (error, error) {
+		var found bool
+		err := tx.QueryRowContext(ctx,
+			`SELECT TRUE FROM refresh_tokens WHERE id = $1`, id).Scan(&found)
+		if err != nil {
+			return nil, notFound("revoke refresh token", err)
+		}
+		err = db.revokeFamilies(ctx, tx, now,
+			`SELECT family_id FROM refresh_tokens WHERE id = $1`, "", id)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: revoke refresh token: %w", err)
+		}
+		return nil, nil
+	})
+}
+
+// revokeFamilies revokes, in tx, every refresh token of the families that
+// familyQuery selects, the access tokens issued with them, and the access
+// tokens that the condition alsoTokens matches (unless it is empty). Both
+// SQL fragments use the placeholders $1 to $len(args); now is bound after.
+//
+// On an engine with row locks it first locks the families' rows. A rotation
+// in flight holds the lock on the token it spends, so this waits for it to
+// commit, and the UPDATEs that follow, each with a fresh snapshot, also
+// reach the successor the rotation stored.
+func (db *DB) revokeFamilies(ctx context.Context, tx *sql.Tx, now time.Time, familyQuery, alsoTokens string, args ...any) error {
+	if db.dialect.ForUpdate != "" {
+		rows, err := tx.QueryContext(ctx,
+			`SELECT id FROM refresh_tokens WHERE family_id IN (`+familyQuery+`)`+db.dialect.ForUpdate,
+			args...)
+		if err != nil {
+			return fmt.Errorf("lock refresh tokens: %w", err)
+		}
+		for rows.Next() {
+			// Only the locks matter, so the ids are not scanned.
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("lock refresh tokens: %w", err)
+		}
+	}
+
+	nowArg := fmt.Sprintf("$%d", len(args)+1)
+	bound := append(append([]any(nil), args...), micros(now))
+	tokenWhere := `refresh_token_id IN (
+		SELECT id FROM refresh_tokens WHERE family_id IN (` + familyQuery + `))`
+	if alsoTokens != "" {
+		tokenWhere = `(` + tokenWhere + ` OR ` + alsoTokens + `)`
+	}
+	_, err := tx.ExecContext(ctx,
+		`UPDATE tokens SET revoked_at = `+nowArg+` WHERE revoked_at IS NULL AND `+tokenWhere,
+		bound...)
+	if err != nil {
+		return fmt.Errorf("revoke access tokens: %w", err)
+	}
+	_, err = tx.ExecContext(ctx,
+		`UPDATE refresh_tokens SET revoked_at = `+nowArg+`
+		WHERE revoked_at IS NULL AND family_id IN (`+familyQuery+`)`,
+		bound...)
+	if err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
+	return nil
+}
