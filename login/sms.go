@@ -327,7 +327,7 @@ func (h *Handler) enrollingUser(w http.ResponseWriter, r *http.Request, f *flow)
 func (h *Handler) renderEnroll(w http.ResponseWriter, r *http.Request, f *flow, status int, form enrollForm) {
 	form.ID, form.CSRF = f.ar.ID, h.Cookies.CSRFToken(f.browserID)
 	if form.Region == "" {
-		form.Region = h.DefaultRegion
+		form.Region = h.officeCountry(r.Context(), f.ar.UserID)
 	}
 	form.Countries = phone.Ordered("en", nil)
 	h.Pages.Render(w, r, status, "enroll.html", form)
@@ -356,7 +356,7 @@ func (h *Handler) postEnroll(w http.ResponseWriter, r *http.Request) {
 	input := r.PostFormValue("mobile")
 	region := strings.ToUpper(strings.TrimSpace(r.PostFormValue("country")))
 	if len(region) != 2 {
-		region = h.DefaultRegion
+		region = h.officeCountry(r.Context(), user.ID)
 	}
 	form := enrollForm{Region: region}
 	if len(input) <= maxMobile {
@@ -394,4 +394,14 @@ func (h *Handler) postEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.redirect(w, r, "/login/code", f.ar.ID)
+}
+
+// officeCountry returns the country of the user's office, the region a
+// number typed without a country code belongs to by default.
+func (h *Handler) officeCountry(ctx context.Context, userID string) string {
+	_, office, err := h.userAndOffice(ctx, userID)
+	if err != nil || office.Country == "" {
+		return h.DefaultRegion
+	}
+	return office.Country
 }

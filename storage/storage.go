@@ -42,7 +42,8 @@ type Office struct {
 	ID        string // opaque, random
 	Code      string // typed at sign-in; stored upper case, unique
 	Name      string
-	TwoFactor bool // every user must pass the SMS step
+	TwoFactor bool   // every user must pass the SMS step
+	Country   string // ISO 3166-1 alpha-2, upper case
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -240,6 +241,8 @@ type Offices interface {
 	OfficeByCode(ctx context.Context, code string) (*Office, error) // code compared upper case
 	// SetOfficeTwoFactor switches the policy and returns the office as stored.
 	SetOfficeTwoFactor(ctx context.Context, id string, on bool, now time.Time) (*Office, error)
+	// SetOfficeCountry changes the office's country and returns the office.
+	SetOfficeCountry(ctx context.Context, id, country string, now time.Time) (*Office, error)
 }
 
 // Users stores people.

@@ -114,6 +114,7 @@ func (e *environment) office(args []string) error {
 	name := fs.String("name", "", "office display `name`")
 	var twoFactor onOff
 	fs.Var(&twoFactor, "two-factor", "require a code by SMS for every user: on or off")
+	country := fs.String("country", "", "the office's `country` (ISO 3166-1 alpha-2, default NL): preselected where numbers are typed")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := parseFlags(fs, rest); err != nil {
 		return err
@@ -121,6 +122,10 @@ func (e *environment) office(args []string) error {
 	c := strings.ToUpper(strings.TrimSpace(*code))
 	if !validCode(c) {
 		return errors.New("--code must be 1 to 32 letters, digits, - or _")
+	}
+	cc := strings.ToUpper(strings.TrimSpace(*country))
+	if cc != "" && phone.CallingCode(cc) == 0 {
+		return fmt.Errorf("--country %q is not a known ISO 3166-1 alpha-2 country code", *country)
 	}
 	db, _, err := e.openForCommand(*cfgPath)
 	if err != nil {
@@ -133,7 +138,7 @@ func (e *environment) office(args []string) error {
 		if strings.TrimSpace(*name) == "" || len(*name) > 200 {
 			return errors.New("--name is required (at most 200 characters)")
 		}
-		o = &storage.Office{ID: newID(), Code: c, Name: strings.TrimSpace(*name), TwoFactor: twoFactor.on, CreatedAt: now, UpdatedAt: now}
+		o = &storage.Office{ID: newID(), Code: c, Name: strings.TrimSpace(*name), TwoFactor: twoFactor.on, Country: cc, CreatedAt: now, UpdatedAt: now}
 		if err := db.CreateOffice(e.ctx, o); err != nil {
 			if errors.Is(err, storage.ErrConflict) {
 				return fmt.Errorf("office %s exists already", c)
@@ -141,21 +146,27 @@ func (e *environment) office(args []string) error {
 			return err
 		}
 	} else {
-		if !twoFactor.set {
-			return errors.New("--two-factor on|off is required")
+		if !twoFactor.set && cc == "" {
+			return errors.New("office update needs --two-factor on|off or --country")
 		}
-		existing, err := db.OfficeByCode(e.ctx, c)
-		if err != nil {
+		if o, err = db.OfficeByCode(e.ctx, c); err != nil {
 			return notFound(err, "office "+c)
 		}
-		if o, err = db.SetOfficeTwoFactor(e.ctx, existing.ID, twoFactor.on, now); err != nil {
-			return err
+		if twoFactor.set {
+			if o, err = db.SetOfficeTwoFactor(e.ctx, o.ID, twoFactor.on, now); err != nil {
+				return err
+			}
+		}
+		if cc != "" {
+			if o, err = db.SetOfficeCountry(e.ctx, o.ID, cc, now); err != nil {
+				return err
+			}
 		}
 	}
 	if *asJSON {
-		return e.printJSON(map[string]any{"id": o.ID, "code": o.Code, "name": o.Name, "two_factor": o.TwoFactor})
+		return e.printJSON(map[string]any{"id": o.ID, "code": o.Code, "name": o.Name, "two_factor": o.TwoFactor, "country": o.Country})
 	}
-	fmt.Fprintf(e.stdout, "office %s (%s): two-factor %s\n", o.Code, o.Name, onOffText(o.TwoFactor))
+	fmt.Fprintf(e.stdout, "office %s (%s): two-factor %s, country %s\n", o.Code, o.Name, onOffText(o.TwoFactor), o.Country)
 	return nil
 }
 

@@ -56,7 +56,7 @@ func TestOfficeCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &created); err != nil {
 		t.Fatalf("--json output %q: %v", out, err)
 	}
-	if created["code"] != "ACME" || created["two_factor"] != false {
+	if created["code"] != "ACME" || created["two_factor"] != false || created["country"] != "NL" {
 		t.Errorf("created = %v, want code ACME with two-factor off", created)
 	}
 	if out := c.mustRun("", "office", "update", "--code", "ACME", "--two-factor", "on"); !strings.Contains(out, "two-factor on") {
@@ -70,6 +70,8 @@ func TestOfficeCommands(t *testing.T) {
 		{"office", "create", "--code", "OK"},
 		{"office", "update", "--code", "ACME", "--two-factor", "maybe"},
 		{"office", "update", "--code", "NOPE", "--two-factor", "on"},
+		{"office", "update", "--code", "ACME"},
+		{"office", "update", "--code", "ACME", "--country", "XX"},
 		{"office", "delete"},
 	} {
 		if _, _, err := c.run("", args...); err == nil {

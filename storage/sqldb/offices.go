@@ -8,14 +8,14 @@ import (
 	"twofold/storage"
 )
 
-const officeColumns = `id, code, name, two_factor, created_at, updated_at`
+const officeColumns = `id, code, name, two_factor, country, created_at, updated_at`
 
 func scanOffice(row scanner) (*storage.Office, error) {
 	var (
 		o                storage.Office
 		created, updated int64
 	)
-	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.TwoFactor, &created, &updated)
+	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.TwoFactor, &o.Country, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -24,13 +24,17 @@ func scanOffice(row scanner) (*storage.Office, error) {
 	return &o, nil
 }
 
-// CreateOffice stores o with its code upper-cased, and sets o.Code to the
-// stored form.
+// CreateOffice stores o with its code and country upper-cased (the country
+// defaults to NL), and sets o's fields to the stored form.
 func (db *DB) CreateOffice(ctx context.Context, o *storage.Office) error {
 	o.Code = strings.ToUpper(o.Code)
+	o.Country = strings.ToUpper(o.Country)
+	if o.Country == "" {
+		o.Country = "NL"
+	}
 	_, err := db.sql.ExecContext(ctx,
-		`INSERT INTO offices (`+officeColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		o.ID, o.Code, o.Name, o.TwoFactor, micros(o.CreatedAt), micros(o.UpdatedAt))
+		`INSERT INTO offices (`+officeColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		o.ID, o.Code, o.Name, o.TwoFactor, o.Country, micros(o.CreatedAt), micros(o.UpdatedAt))
 	if err != nil {
 		return db.insertError("office", err)
 	}
@@ -65,6 +69,18 @@ func (db *DB) SetOfficeTwoFactor(ctx context.Context, id string, on bool, now ti
 	o, err := scanOffice(row)
 	if err != nil {
 		return nil, notFound("set office two-factor policy", err)
+	}
+	return o, nil
+}
+
+func (db *DB) SetOfficeCountry(ctx context.Context, id, country string, now time.Time) (*storage.Office, error) {
+	row := db.sql.QueryRowContext(ctx,
+		`UPDATE offices SET country = $2, updated_at = $3 WHERE id = $1
+		RETURNING `+officeColumns,
+		id, strings.ToUpper(country), micros(now))
+	o, err := scanOffice(row)
+	if err != nil {
+		return nil, notFound("set office country", err)
 	}
 	return o, nil
 }

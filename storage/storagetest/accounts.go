@@ -27,6 +27,22 @@ var officeTests = []testCase{
 			t.Errorf("stored code: got %q, want %q", got.Code, "ACME-7")
 		}
 	}},
+	{"Country", func(t *testing.T, f *fixture) {
+		o := &storage.Office{ID: newID("office"), Code: "uk-1", Name: "London", Country: "gb", CreatedAt: t0, UpdatedAt: t0}
+		wantErr(t, "CreateOffice", f.s.CreateOffice(f.ctx, o), nil)
+		got, err := f.s.OfficeByID(f.ctx, o.ID)
+		wantErr(t, "OfficeByID", err, nil)
+		if got.Country != "GB" {
+			t.Errorf("stored country: got %q, want GB", got.Country)
+		}
+		got, err = f.s.SetOfficeCountry(f.ctx, o.ID, "be", t0.Add(time.Minute))
+		wantErr(t, "SetOfficeCountry", err, nil)
+		if got.Country != "BE" {
+			t.Errorf("country after SetOfficeCountry: got %q, want BE", got.Country)
+		}
+		_, err = f.s.SetOfficeCountry(f.ctx, "missing", "BE", t0)
+		wantErr(t, "SetOfficeCountry on a missing office", err, storage.ErrNotFound)
+	}},
 	{"CodeConflict", func(t *testing.T, f *fixture) {
 		o := &storage.Office{
 			ID:        newID("office"),
