@@ -37,6 +37,13 @@ func (h *Handler) beginSMS(w http.ResponseWriter, r *http.Request, f *flow, user
 		h.redirect(w, r, "/login/code", f.ar.ID)
 		return
 	}
+	if ch != nil && ch.VerifiedAt != nil {
+		// The code was entered, in this tab or another, and the request is
+		// being completed there; sending another code would be a second
+		// SMS for one challenge.
+		h.codeAlreadyUsed(w, r)
+		return
+	}
 	if user.Mobile == "" {
 		h.redirect(w, r, "/login/enroll", f.ar.ID)
 		return
@@ -212,8 +219,14 @@ func (h *Handler) postCode(w http.ResponseWriter, r *http.Request) {
 	case storage.CheckExpired:
 		h.renderCode(w, r, f, ch, http.StatusUnauthorized, codeForm{Void: true, Error: "This code has expired. Send a new code."})
 	case storage.CheckUsed:
-		h.redirect(w, r, "/login", f.ar.ID)
+		h.codeAlreadyUsed(w, r)
 	}
+}
+
+// codeAlreadyUsed answers a second entry of a code that was accepted, as
+// from a second tab: the sign-in finishes in the tab that entered it first.
+func (h *Handler) codeAlreadyUsed(w http.ResponseWriter, r *http.Request) {
+	h.Pages.Error(w, r, http.StatusConflict, "This code was already entered, perhaps in another tab or window. Continue there, or go back to the application.")
 }
 
 func plural(n int, one, many string) string {

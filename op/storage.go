@@ -152,6 +152,11 @@ func (s *Storage) AuthRequestByID(ctx context.Context, id string) (zop.AuthReque
 // SaveAuthCode stores the hash of the code the library made for a done request.
 func (s *Storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	err := s.store.SaveAuthCode(ctx, id, hashToken(code), s.now().Add(authCodeLifetime))
+	if errors.Is(err, storage.ErrConflict) {
+		// The callback was opened twice, as after a reload: the code was
+		// issued once and is not sent again, nor is an error redirected.
+		return oidc.ErrInvalidRequestRedirectURI().WithDescription("this sign-in has already finished; go back to the application")
+	}
 	if err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
