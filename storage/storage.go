@@ -71,7 +71,13 @@ type Client struct {
 	Public                 bool
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
-	CreatedAt              time.Time
+	// TokenEndpointAuthMethod is client_secret_basic, client_secret_post or
+	// none (RFC 7591, section 2); empty means the default of its kind.
+	TokenEndpointAuthMethod string
+	// BackchannelLogoutURI receives logout tokens when a session the client
+	// signed into ends; empty when the client takes none.
+	BackchannelLogoutURI string
+	CreatedAt            time.Time
 }
 
 // AuthRequest is an OIDC authorization request and the sign-in that answers it.
@@ -92,6 +98,9 @@ type AuthRequest struct {
 	UILocales           []string
 	ACRValues           []string
 	HintSubject         string // sub of a verified id_token_hint
+	// Claims is the claims request parameter (OpenID Connect Core 1.0,
+	// section 5.5) as validated JSON; empty when absent.
+	Claims string
 
 	// BrowserHash is the SHA-256 of the browser cookie that first opened the
 	// sign-in page; only that browser may continue or complete the request.
@@ -152,12 +161,15 @@ type Challenge struct {
 	Mobile        string // E.164
 	Purpose       ChallengePurpose
 	CodeHash      []byte // keyed hash of the code; the code itself is never stored
-	Sends         int    // how many codes this challenge has sent
-	Attempts      int    // wrong entries against the current code
-	LastSentAt    time.Time
-	ExpiresAt     time.Time // of the current code
-	VerifiedAt    *time.Time
-	CreatedAt     time.Time
+	// Sends counts the codes sent for the sign-in up to and including this
+	// challenge's, because login starts a challenge that replaces another
+	// one of the same auth request from its predecessor's count.
+	Sends      int
+	Attempts   int // wrong entries against the current code
+	LastSentAt time.Time
+	ExpiresAt  time.Time // of the current code
+	VerifiedAt *time.Time
+	CreatedAt  time.Time
 }
 
 // ChallengeCheck is the outcome of entering a code.
@@ -181,6 +193,7 @@ type Token struct {
 	Audience       []string
 	RefreshTokenID string // empty when issued without a refresh token
 	AuthRequestID  string // set when issued from an authorization code
+	Claims         string // the claims request of the grant, as JSON
 	ExpiresAt      time.Time
 	CreatedAt      time.Time
 }
@@ -201,6 +214,7 @@ type RefreshToken struct {
 	AMR           []string
 	ACR           string
 	AuthTime      time.Time
+	Claims        string // the claims request of the grant, as JSON
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 }
@@ -227,6 +241,13 @@ type Store interface {
 	Challenges
 	Tokens
 	SigningKeys
+	ClientAdmin
+	SessionClients
+	LogoutDeliveries
+	SMSLimits
+	Admin
+	PhoneStats
+	LoginThrottle
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
@@ -240,6 +261,8 @@ type Offices interface {
 	OfficeByID(ctx context.Context, id string) (*Office, error)
 	OfficeByCode(ctx context.Context, code string) (*Office, error) // code compared upper case
 	// SetOfficeTwoFactor switches the policy and returns the office as stored.
+	// Switching it on ends the office's sessions made without an SMS code,
+	// as EndSession does, in the same transaction.
 	SetOfficeTwoFactor(ctx context.Context, id string, on bool, now time.Time) (*Office, error)
 	// SetOfficeCountry changes the office's country and returns the office.
 	SetOfficeCountry(ctx context.Context, id, country string, now time.Time) (*Office, error)
@@ -304,7 +327,8 @@ type Sessions interface {
 	UpdateSessionAuth(ctx context.Context, id string, amr []string, authTime, now time.Time) error
 	// TouchSession records activity.
 	TouchSession(ctx context.Context, id string, now time.Time) error
-	// EndSession ends one session and revokes the refresh tokens issued in it.
+	// EndSession ends one session, revokes the tokens issued in it, and
+	// enqueues a back-channel logout for each client that signed into it.
 	EndSession(ctx context.Context, id string, now time.Time) error
 	// EndUserSessions ends every session of the user, optionally only those
 	// of one client (clientID empty means all), and revokes their tokens.
@@ -353,6 +377,11 @@ type Tokens interface {
 	// used, the whole family is revoked and ErrReused is returned. Exactly
 	// one of several concurrent rotations wins.
 	RotateRefreshToken(ctx context.Context, oldHash []byte, next *RefreshToken, access *Token, now time.Time) error
+	// RevokeReusedRefreshToken handles a refresh token presented after it
+	// was used: it revokes the token's family and its access tokens and
+	// returns ErrReused. An unknown, expired or revoked-but-unused token is
+	// ErrNotFound and changes nothing.
+	RevokeReusedRefreshToken(ctx context.Context, hash []byte, now time.Time) error
 	// RevokeRefreshToken revokes the token's family and its access tokens.
 	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
 }
@@ -363,4 +392,8 @@ type SigningKeys interface {
 	// SigningKeys returns every key that is not retired, or was retired after
 	// retiredAfter, newest first.
 	SigningKeys(ctx context.Context, retiredAfter time.Time) ([]SigningKey, error)
+	// RetireSigningKeys marks every unretired key but keepID retired at now
+	// and returns how many it retired. A retired key signs nothing new but
+	// stays listed until its retirement is older than the caller's cutoff.
+	RetireSigningKeys(ctx context.Context, keepID string, now time.Time) (int64, error)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,6 +58,10 @@ type DB struct {
 	pool *pgxpool.Pool
 }
 
+// defaultConnectTimeout bounds one connection attempt when the URL sets no
+// connect_timeout.
+const defaultConnectTimeout = 3 * time.Second
+
 // Open connects to the PostgreSQL database at url, a postgres:// URL or
 // keyword/value string as pgx parses it (pool settings such as
 // pool_max_conns included), and checks the connection. It does not apply
@@ -68,6 +73,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// pgconn.ParseConfigError redacts the password from the
 		// connection string it quotes.
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if config.ConnConfig.ConnectTimeout == 0 {
+		// Without a bound, a connection attempt to an unreachable server
+		// waits for the operating system's TCP timeout, minutes, and
+		// requests hang with it. A connect_timeout in the URL wins.
+		config.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, config)
 	if err != nil {

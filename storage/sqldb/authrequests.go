@@ -12,7 +12,7 @@ import (
 
 const authRequestColumns = `id, client_id, redirect_uri, state, nonce, scopes,
 	response_type, response_mode, code_challenge, code_challenge_method, prompt,
-	max_age, login_hint, ui_locales, acr_values, hint_subject, browser_hash,
+	max_age, login_hint, ui_locales, acr_values, hint_subject, claims, browser_hash,
 	user_id, session_id, amr, acr, auth_time, done, created_at, expires_at`
 
 func scanAuthRequest(row scanner) (*storage.AuthRequest, error) {
@@ -24,7 +24,7 @@ func scanAuthRequest(row scanner) (*storage.AuthRequest, error) {
 	)
 	err := row.Scan(&r.ID, &r.ClientID, &r.RedirectURI, &r.State, &r.Nonce, &scopes,
 		&r.ResponseType, &r.ResponseMode, &r.CodeChallenge, &r.CodeChallengeMethod, &prompt,
-		&maxAge, &r.LoginHint, &locales, &acrValues, &r.HintSubject, &r.BrowserHash,
+		&maxAge, &r.LoginHint, &locales, &acrValues, &r.HintSubject, &r.Claims, &r.BrowserHash,
 		&r.UserID, &r.SessionID, &amr, &r.ACR, &authTime, &r.Done, &created, &expires)
 	if err != nil {
 		return nil, err
@@ -50,11 +50,11 @@ func (db *DB) CreateAuthRequest(ctx context.Context, r *storage.AuthRequest) err
 	_, err := db.sql.ExecContext(ctx,
 		`INSERT INTO auth_requests (`+authRequestColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
+			$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
 		r.ID, r.ClientID, r.RedirectURI, r.State, r.Nonce, encodeList(r.Scopes),
 		r.ResponseType, r.ResponseMode, r.CodeChallenge, r.CodeChallengeMethod,
 		encodeList(r.Prompt), nullInt(r.MaxAge), r.LoginHint, encodeList(r.UILocales),
-		encodeList(r.ACRValues), r.HintSubject, nullBytes(r.BrowserHash),
+		encodeList(r.ACRValues), r.HintSubject, r.Claims, nullBytes(r.BrowserHash),
 		r.UserID, r.SessionID, encodeList(r.AMR), r.ACR, micros(r.AuthTime), r.Done,
 		micros(r.CreatedAt), micros(r.ExpiresAt))
 	if err != nil {
@@ -160,16 +160,19 @@ func (db *DB) SaveAuthCode(ctx context.Context, id string, codeHash []byte, expi
 
 // ConsumeAuthCode spends the code in one guarded UPDATE. When that changes
 // nothing, a row whose code was already used means the code is being
-// replayed: the same transaction revokes every access and refresh token
-// issued from the request, and ErrReused is returned after the commit.
+// replayed: the same transaction marks the request's code as reused and
+// revokes every access and refresh token issued from the request, and
+// ErrReused is returned after the commit.
 //
 // The code is looked up by SQL equality on its hash. That is sound because
 // the code is a long random value and the key is its SHA-256: timing can at
 // most reveal a prefix of a hash, which does not help to find a code.
 //
-// NOTE: when two redemptions race, the loser can revoke before the winner has
-// stored its tokens, and tokens stored afterwards stay valid. Closing that
-// window would need token creation to check the request.
+// A redemption that raced the replay may store its tokens only after this
+// commits. CreateToken and CreateRefreshToken close that window: they lock
+// the request row and store a token revoked once code_reused_at is set, and
+// the UPDATE that sets it waits for a token insert holding the lock, so the
+// revocation that follows reaches that insert's tokens.
 func (db *DB) ConsumeAuthCode(ctx context.Context, codeHash []byte, now time.Time) (*storage.AuthRequest, error) {
 	if len(codeHash) == 0 {
 		return nil, fmt.Errorf("sqldb: consume auth code: empty code hash: %w", storage.ErrNotFound)
@@ -201,6 +204,12 @@ func (db *DB) ConsumeAuthCode(ctx context.Context, codeHash []byte, now time.Tim
 		}
 		if !usedAt.Valid {
 			return fmt.Errorf("sqldb: consume auth code: code expired: %w", storage.ErrNotFound), nil
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE auth_requests SET code_reused_at = COALESCE(code_reused_at, $2) WHERE id = $1`,
+			id, micros(now))
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: mark auth code reused: %w", err)
 		}
 		err = db.revokeFamilies(ctx, tx, now,
 			`SELECT family_id FROM refresh_tokens WHERE auth_request_id = $1`,

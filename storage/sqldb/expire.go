@@ -18,9 +18,16 @@ var expiredRows = []struct{ what, query string }{
 	{"challenges", `DELETE FROM challenges
 		WHERE auth_request_id IN (SELECT id FROM auth_requests WHERE ` + expiredAuthRequest + `)`},
 	{"auth requests", `DELETE FROM auth_requests WHERE ` + expiredAuthRequest},
+	{"session clients", `DELETE FROM session_clients
+		WHERE session_id IN (SELECT id FROM sessions WHERE expires_at <= $1)`},
+	{"logout deliveries", `DELETE FROM logout_deliveries
+		WHERE session_id IN (SELECT id FROM sessions WHERE expires_at <= $1)`},
 	{"sessions", `DELETE FROM sessions WHERE expires_at <= $1`},
 	{"access tokens", `DELETE FROM tokens WHERE expires_at <= $1`},
 	{"refresh tokens", `DELETE FROM refresh_tokens WHERE expires_at <= $1`},
+	// A throttle row matters for one window and one lock after its last
+	// failure, both far shorter than a day.
+	{"login throttle", `DELETE FROM login_throttle WHERE updated_at <= $1 - 86400000000 AND locked_until <= $1`},
 }
 
 // DeleteExpired removes the rows that are expired at before, that is whose

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -61,14 +62,35 @@ func (db *DB) OfficeByCode(ctx context.Context, code string) (*storage.Office, e
 	return o, nil
 }
 
+// SetOfficeTwoFactor switches the policy. Switching it on also ends, in the
+// same transaction, the office's sessions whose factors lack an SMS code, as
+// EndSession does: their tokens are revoked and their clients are sent a
+// back-channel logout.
 func (db *DB) SetOfficeTwoFactor(ctx context.Context, id string, on bool, now time.Time) (*storage.Office, error) {
-	row := db.sql.QueryRowContext(ctx,
-		`UPDATE offices SET two_factor = $2, updated_at = $3 WHERE id = $1
-		RETURNING `+officeColumns,
-		id, on, micros(now))
-	o, err := scanOffice(row)
+	var o *storage.Office
+	err := db.inTx(ctx, func(tx *sql.Tx) (error, error) {
+		var err error
+		o, err = scanOffice(tx.QueryRowContext(ctx,
+			`UPDATE offices SET two_factor = $2, updated_at = $3 WHERE id = $1
+			RETURNING `+officeColumns,
+			id, on, micros(now)))
+		if err != nil {
+			return nil, notFound("set office two-factor policy", err)
+		}
+		if !on {
+			return nil, nil
+		}
+		ids, err := sessionIDs(ctx, tx,
+			`SELECT id FROM sessions WHERE office_id = $1 AND ended_at IS NULL
+			AND expires_at > $2 AND amr NOT LIKE '%"sms"%'`,
+			id, micros(now))
+		if err != nil {
+			return nil, err
+		}
+		return nil, db.endSessions(ctx, tx, ids, now)
+	})
 	if err != nil {
-		return nil, notFound("set office two-factor policy", err)
+		return nil, err
 	}
 	return o, nil
 }

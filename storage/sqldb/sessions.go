@@ -122,7 +122,8 @@ func userSessionIDs(ctx context.Context, tx *sql.Tx, userID, clientID string) ([
 	if clientID != "" {
 		query = `SELECT id FROM sessions WHERE user_id = $1 AND ended_at IS NULL AND (
 			id IN (SELECT session_id FROM refresh_tokens WHERE client_id = $2)
-			OR id IN (SELECT session_id FROM auth_requests WHERE client_id = $2))`
+			OR id IN (SELECT session_id FROM auth_requests WHERE client_id = $2)
+			OR id IN (SELECT session_id FROM session_clients WHERE client_id = $2))`
 		args = append(args, clientID)
 	}
 	rows, err := tx.QueryContext(ctx, query, args...)
@@ -145,12 +146,19 @@ func userSessionIDs(ctx context.Context, tx *sql.Tx, userID, clientID string) ([
 	return ids, nil
 }
 
-// endSessions ends each session and revokes its tokens.
+// endSessions ends each session, revokes its tokens, and enqueues a
+// back-channel logout for every client that signed into it and has a
+// back-channel logout URI. A session that had ended already is revoked
+// again but not enqueued again.
 func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, ids []string, now time.Time) error {
 	for _, id := range ids {
-		_, err := tx.ExecContext(ctx,
+		res, err := tx.ExecContext(ctx,
 			`UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL`,
 			id, micros(now))
+		if err != nil {
+			return fmt.Errorf("sqldb: end session: %w", err)
+		}
+		ended, err := res.RowsAffected()
 		if err != nil {
 			return fmt.Errorf("sqldb: end session: %w", err)
 		}
@@ -160,6 +168,11 @@ func (db *DB) endSessions(ctx context.Context, tx *sql.Tx, ids []string, now tim
 			id)
 		if err != nil {
 			return fmt.Errorf("sqldb: revoke tokens of session: %w", err)
+		}
+		if ended == 1 {
+			if err := enqueueLogouts(ctx, tx, id, now); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -56,3 +56,19 @@ func (db *DB) SigningKeys(ctx context.Context, retiredAfter time.Time) ([]storag
 	}
 	return keys, nil
 }
+
+// RetireSigningKeys retires, at now, every key that is not retired yet,
+// except keepID.
+func (db *DB) RetireSigningKeys(ctx context.Context, keepID string, now time.Time) (int64, error) {
+	res, err := db.sql.ExecContext(ctx,
+		`UPDATE signing_keys SET retired_at = $2 WHERE retired_at IS NULL AND id <> $1`,
+		keepID, micros(now))
+	if err != nil {
+		return 0, fmt.Errorf("sqldb: retire signing keys: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqldb: retire signing keys: %w", err)
+	}
+	return n, nil
+}

@@ -16,21 +16,58 @@ type execer interface {
 }
 
 const tokenColumns = `id, client_id, user_id, scopes, audience, refresh_token_id,
-	auth_request_id, expires_at, created_at`
+	auth_request_id, claims, expires_at, created_at`
 
 const refreshTokenColumns = `id, token_hash, family_id, client_id, user_id,
-	session_id, auth_request_id, scopes, audience, amr, acr, auth_time,
+	session_id, auth_request_id, scopes, audience, amr, acr, auth_time, claims,
 	created_at, expires_at`
 
+// CreateToken stores t. A token issued from an authorization request whose
+// code has been replayed is stored revoked; see guardAuthRequest.
 func (db *DB) CreateToken(ctx context.Context, t *storage.Token) error {
-	return db.insertToken(ctx, db.sql, t)
+	if t.AuthRequestID == "" {
+		return db.insertToken(ctx, db.sql, t)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) (error, error) {
+		reusedAt, err := db.guardAuthRequest(ctx, tx, t.AuthRequestID)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: create access token: %w", err)
+		}
+		if err := db.insertToken(ctx, tx, t); err != nil {
+			return nil, err
+		}
+		if reusedAt.Valid {
+			_, err = tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $2 WHERE id = $1`, t.ID, reusedAt.Int64)
+		}
+		return nil, err
+	})
+}
+
+// guardAuthRequest locks the auth request row until tx ends and returns
+// when its code was replayed, if it was. ConsumeAuthCode marks a replay
+// with an UPDATE of the same row, so either it waits for a transaction that
+// holds the lock and then revokes what that transaction stored, or it went
+// first and the caller stores its token revoked. Either way the first
+// redemption's tokens do not outlive the replay (RFC 6749, section 4.1.2).
+// A request that is gone (purged after expiry) guards nothing.
+func (db *DB) guardAuthRequest(ctx context.Context, tx *sql.Tx, id string) (sql.NullInt64, error) {
+	var reused sql.NullInt64
+	err := tx.QueryRowContext(ctx,
+		`SELECT code_reused_at FROM auth_requests WHERE id = $1`+db.dialect.ForUpdate, id).Scan(&reused)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sql.NullInt64{}, nil
+	}
+	if err != nil {
+		return sql.NullInt64{}, fmt.Errorf("lock auth request: %w", err)
+	}
+	return reused, nil
 }
 
 func (db *DB) insertToken(ctx context.Context, e execer, t *storage.Token) error {
 	_, err := e.ExecContext(ctx,
-		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		t.ID, t.ClientID, t.UserID, encodeList(t.Scopes), encodeList(t.Audience),
-		t.RefreshTokenID, t.AuthRequestID, micros(t.ExpiresAt), micros(t.CreatedAt))
+		t.RefreshTokenID, t.AuthRequestID, t.Claims, micros(t.ExpiresAt), micros(t.CreatedAt))
 	if err != nil {
 		return db.insertError("access token", err)
 	}
@@ -48,7 +85,7 @@ func (db *DB) TokenByID(ctx context.Context, id string, now time.Time) (*storage
 		WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2`,
 		id, micros(now)).
 		Scan(&t.ID, &t.ClientID, &t.UserID, &scopes, &audience, &t.RefreshTokenID,
-			&t.AuthRequestID, &expires, &created)
+			&t.AuthRequestID, &t.Claims, &expires, &created)
 	if err != nil {
 		return nil, notFound("read access token", err)
 	}
@@ -78,12 +115,28 @@ func (db *DB) RevokeToken(ctx context.Context, id string, now time.Time) error {
 }
 
 // CreateRefreshToken stores rt. An empty FamilyID starts a new family named
-// after the token, and rt.FamilyID is set to it.
+// after the token, and rt.FamilyID is set to it. Like CreateToken, it
+// stores a token of a request whose code was replayed revoked.
 func (db *DB) CreateRefreshToken(ctx context.Context, rt *storage.RefreshToken) error {
 	if rt.FamilyID == "" {
 		rt.FamilyID = rt.ID
 	}
-	return db.insertRefreshToken(ctx, db.sql, rt)
+	if rt.AuthRequestID == "" {
+		return db.insertRefreshToken(ctx, db.sql, rt)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) (error, error) {
+		reusedAt, err := db.guardAuthRequest(ctx, tx, rt.AuthRequestID)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: create refresh token: %w", err)
+		}
+		if err := db.insertRefreshToken(ctx, tx, rt); err != nil {
+			return nil, err
+		}
+		if reusedAt.Valid {
+			_, err = tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE id = $1`, rt.ID, reusedAt.Int64)
+		}
+		return nil, err
+	})
 }
 
 func (db *DB) insertRefreshToken(ctx context.Context, e execer, rt *storage.RefreshToken) error {
@@ -92,10 +145,10 @@ func (db *DB) insertRefreshToken(ctx context.Context, e execer, rt *storage.Refr
 	}
 	_, err := e.ExecContext(ctx,
 		`INSERT INTO refresh_tokens (`+refreshTokenColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		rt.ID, rt.TokenHash, rt.FamilyID, rt.ClientID, rt.UserID, rt.SessionID,
 		rt.AuthRequestID, encodeList(rt.Scopes), encodeList(rt.Audience), encodeList(rt.AMR),
-		rt.ACR, micros(rt.AuthTime), micros(rt.CreatedAt), micros(rt.ExpiresAt))
+		rt.ACR, micros(rt.AuthTime), rt.Claims, micros(rt.CreatedAt), micros(rt.ExpiresAt))
 	if err != nil {
 		return db.insertError("refresh token", err)
 	}
@@ -116,7 +169,7 @@ func (db *DB) RefreshTokenByHash(ctx context.Context, hash []byte, now time.Time
 		WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2`,
 		hash, micros(now)).
 		Scan(&rt.ID, &rt.TokenHash, &rt.FamilyID, &rt.ClientID, &rt.UserID, &rt.SessionID,
-			&rt.AuthRequestID, &scopes, &audience, &amr, &rt.ACR, &authTime, &created, &expires)
+			&rt.AuthRequestID, &scopes, &audience, &amr, &rt.ACR, &authTime, &rt.Claims, &created, &expires)
 	if err != nil {
 		return nil, notFound("read refresh token", err)
 	}
@@ -198,6 +251,29 @@ func (db *DB) storeSuccessor(ctx context.Context, tx *sql.Tx, family, client str
 		access.RefreshTokenID = next.ID
 	}
 	return db.insertToken(ctx, tx, access)
+}
+
+// RevokeReusedRefreshToken revokes the family of a token that was used
+// before, as RotateRefreshToken does for a replay that races the first use.
+func (db *DB) RevokeReusedRefreshToken(ctx context.Context, hash []byte, now time.Time) error {
+	if len(hash) == 0 {
+		return fmt.Errorf("sqldb: revoke reused refresh token: empty token hash: %w", storage.ErrNotFound)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) (error, error) {
+		var id string
+		err := tx.QueryRowContext(ctx,
+			`SELECT id FROM refresh_tokens WHERE token_hash = $1 AND used_at IS NOT NULL`,
+			hash).Scan(&id)
+		if err != nil {
+			return nil, notFound("revoke reused refresh token", err)
+		}
+		err = db.revokeFamilies(ctx, tx, now,
+			`SELECT family_id FROM refresh_tokens WHERE id = $1`, "", id)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: revoke family of reused refresh token: %w", err)
+		}
+		return fmt.Errorf("sqldb: refresh token reused: %w", storage.ErrReused), nil
+	})
 }
 
 // RevokeRefreshToken revokes the token's family and its access tokens.

@@ -41,6 +41,22 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"RefreshTokens", refreshTokenTests},
 		{"SigningKeys", signingKeyTests},
 		{"DeleteExpired", deleteExpiredTests},
+		{"AdminUsers", adminUserTests},
+		{"Roles", roleTests},
+		{"OfficePolicy", officePolicyTests},
+		{"OfficePolicySessions", officePolicySessionTests},
+		{"Audit", auditTests},
+		{"MobileChanges", mobileChangeTests},
+		{"ClientAdmin", clientAdminTests},
+		{"SessionClients", sessionClientTests},
+		{"LogoutDeliveries", logoutDeliveryTests},
+		{"CodeReplay", codeReplayTests},
+		{"SigningKeyRetirement", signingKeyRetireTests},
+		{"SMSLimits", smsLimitTests},
+		{"SMSStats", smsStatsTests},
+		{"OfficeSMSCountries", officeSMSCountryTests},
+		{"PhoneStats", phoneStatsTests},
+		{"LoginThrottle", loginThrottleTests},
 	}
 	t.Run("Ping", func(t *testing.T) {
 		if err := open(t).Ping(t.Context()); err != nil {

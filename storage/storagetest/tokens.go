@@ -140,6 +140,24 @@ var refreshTokenTests = []testCase{
 		err = f.s.RotateRefreshToken(f.ctx, rt.TokenHash, replay.next, replay.access, t0.Add(time.Minute))
 		wantErr(t, "RotateRefreshToken of the used token again", err, storage.ErrReused)
 	}},
+	{"RevokeReused", func(t *testing.T, f *fixture) {
+		rt, _ := f.newRefreshToken(t, "", "")
+		rot := f.newRotation("")
+		wantErr(t, "RotateRefreshToken", f.s.RotateRefreshToken(f.ctx, rt.TokenHash, rot.next, rot.access, t0), nil)
+		unrelated, _ := f.newRefreshToken(t, "", "")
+
+		err := f.s.RevokeReusedRefreshToken(f.ctx, unrelated.TokenHash, t0)
+		wantErr(t, "RevokeReusedRefreshToken of an unused token", err, storage.ErrNotFound)
+		f.wantRefreshValid(t, unrelated)
+		err = f.s.RevokeReusedRefreshToken(f.ctx, hashOf("never issued"), t0)
+		wantErr(t, "RevokeReusedRefreshToken of an unknown token", err, storage.ErrNotFound)
+
+		err = f.s.RevokeReusedRefreshToken(f.ctx, rt.TokenHash, t0.Add(time.Minute))
+		wantErr(t, "RevokeReusedRefreshToken of the used token", err, storage.ErrReused)
+		f.wantRefreshRevoked(t, rot.next)
+		f.wantAccessRevoked(t, rot.access.ID)
+		f.wantRefreshValid(t, unrelated)
+	}},
 	{"RotateUnknown", func(t *testing.T, f *fixture) {
 		rot := f.newRotation("")
 		err := f.s.RotateRefreshToken(f.ctx, hashOf("never issued"), rot.next, rot.access, t0)
