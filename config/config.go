@@ -5,15 +5,21 @@
 // |------------------------------|----------------------------|--------------------|
 // | TWOFOLD_ISSUER               | issuer                     | http://localhost:8080 |
 // | TWOFOLD_LISTEN               | listen                     | 127.0.0.1:8080     |
+// | TWOFOLD_METRICS_LISTEN       | metrics_listen             | (none)             |
 // | TWOFOLD_DATABASE_URL         | database_url               | sqlite:twofold.db  |
 // | TWOFOLD_SMS_SENDER           | sms.sender                 | console            |
 // | TWOFOLD_SMS_FILE             | sms.file                   |                    |
 // | TWOFOLD_COOKIE_KEYS          | secrets.cookie_keys        | generated on SQLite |
 // | TWOFOLD_KEY_ENCRYPTION_KEY   | secrets.key_encryption_key | generated on SQLite |
 // | TWOFOLD_LOG_FORMAT           | log_format                 | text               |
+// | TWOFOLD_TRUSTED_PROXIES      | trusted_proxies            | none               |
+// | TWOFOLD_SMS_ALLOWED_COUNTRIES | sms.allowed_countries     | none               |
+// | TWOFOLD_PHONE_DEFAULT_COUNTRIES | phone.default_countries | NL,BE,DE,GB,FR,US |
 //
 // TWOFOLD_COOKIE_KEYS is a comma-separated list; the first key signs and
 // encrypts new cookies and every key decodes, so keys can be rotated.
+// TWOFOLD_TRUSTED_PROXIES, TWOFOLD_SMS_ALLOWED_COUNTRIES and
+// TWOFOLD_PHONE_DEFAULT_COUNTRIES are comma-separated lists too.
 package config
 
 import (
@@ -30,20 +36,26 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"twofold/clientip"
 	"twofold/sms"
 )
 
 // Config is the whole configuration.
 type Config struct {
-	Issuer      string        `yaml:"issuer"`
-	Listen      string        `yaml:"listen"`
-	DatabaseURL string        `yaml:"database_url"`
-	LogFormat   string        `yaml:"log_format"` // text or json
-	Secrets     Secrets       `yaml:"secrets"`
-	SMS         sms.Config    `yaml:"sms"`
-	Lifetimes   Lifetimes     `yaml:"lifetimes"`
-	Product     string        `yaml:"product_name"`
-	Shutdown    time.Duration `yaml:"shutdown_timeout"`
+	Issuer        string        `yaml:"issuer"`
+	Listen        string        `yaml:"listen"`
+	MetricsListen string        `yaml:"metrics_listen"` // host:port for /metrics; empty serves none
+	DatabaseURL   string        `yaml:"database_url"`
+	LogFormat     string        `yaml:"log_format"` // text or json
+	Secrets       Secrets       `yaml:"secrets"`
+	SMS           sms.Config    `yaml:"sms"`
+	Phone         Phone         `yaml:"phone"`
+	Lifetimes     Lifetimes     `yaml:"lifetimes"`
+	Product       string        `yaml:"product_name"`
+	Shutdown      time.Duration `yaml:"shutdown_timeout"`
+	// TrustedProxies are the CIDR prefixes of reverse proxies whose
+	// X-Forwarded-For header names the client (see package clientip).
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // Secrets are the keys every replica on one database must share.
@@ -62,6 +74,7 @@ type Lifetimes struct {
 	IDToken      time.Duration `yaml:"id_token"`
 	RefreshToken time.Duration `yaml:"refresh_token"`
 	Session      time.Duration `yaml:"session"`
+	SessionIdle  time.Duration `yaml:"session_idle"`
 	AuthRequest  time.Duration `yaml:"auth_request"`
 }
 
@@ -73,6 +86,7 @@ func Default() Config {
 		DatabaseURL: "sqlite:twofold.db",
 		LogFormat:   "text",
 		SMS:         sms.Config{Sender: "console"},
+		Phone:       defaultPhone(),
 		Product:     "twofold",
 		Shutdown:    15 * time.Second,
 		Lifetimes: Lifetimes{
@@ -80,6 +94,7 @@ func Default() Config {
 			IDToken:      time.Hour,
 			RefreshToken: 30 * 24 * time.Hour,
 			Session:      12 * time.Hour,
+			SessionIdle:  2 * time.Hour,
 			AuthRequest:  30 * time.Minute,
 		},
 	}
@@ -106,6 +121,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	}{
 		{"TWOFOLD_ISSUER", &cfg.Issuer},
 		{"TWOFOLD_LISTEN", &cfg.Listen},
+		{"TWOFOLD_METRICS_LISTEN", &cfg.MetricsListen},
 		{"TWOFOLD_DATABASE_URL", &cfg.DatabaseURL},
 		{"TWOFOLD_SMS_SENDER", &cfg.SMS.Sender},
 		{"TWOFOLD_SMS_FILE", &cfg.SMS.File},
@@ -117,9 +133,19 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			*o.dst = v
 		}
 	}
+	if v := getenv("TWOFOLD_TRUSTED_PROXIES"); v != "" {
+		cfg.TrustedProxies = strings.Split(v, ",")
+	}
+	if v := getenv("TWOFOLD_SMS_ALLOWED_COUNTRIES"); v != "" {
+		cfg.SMS.AllowedCountries = strings.Split(v, ",")
+	}
 	if v := getenv("TWOFOLD_COOKIE_KEYS"); v != "" {
 		cfg.Secrets.CookieKeys = strings.Split(v, ",")
 	}
+	if v := getenv("TWOFOLD_PHONE_DEFAULT_COUNTRIES"); v != "" {
+		cfg.Phone.DefaultCountries = strings.Split(v, ",")
+	}
+	cfg.Phone.normalize()
 	cfg.Issuer = strings.TrimRight(cfg.Issuer, "/")
 	return cfg, nil
 }
@@ -147,20 +173,31 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen must be host:port, got %q", c.Listen))
 	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			errs = append(errs, fmt.Errorf("metrics_listen must be host:port, got %q", c.MetricsListen))
+		}
+	}
 	if !c.IsSQLite() && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("database_url must be sqlite:PATH or a postgres:// URL"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format must be text or json, got %q", c.LogFormat))
 	}
+	if _, err := clientip.ParsePrefixes(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted_proxies%w", err))
+	}
 	if err := c.SMS.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Phone.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	l := c.Lifetimes
 	for name, d := range map[string]time.Duration{
 		"lifetimes.access_token": l.AccessToken, "lifetimes.id_token": l.IDToken,
 		"lifetimes.refresh_token": l.RefreshToken, "lifetimes.session": l.Session,
-		"lifetimes.auth_request": l.AuthRequest,
+		"lifetimes.auth_request": l.AuthRequest, "lifetimes.session_idle": l.SessionIdle,
 	} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be a positive duration such as 15m", name))

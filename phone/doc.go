@@ -35,7 +35,9 @@
 // [Countries] and [Ordered] list the regions for a country picker, with names
 // in the page's language, and [TopRegions] chooses which regions to show at
 // the top. [RegionFromInput] follows the country code as it is typed, so the
-// picker can switch its flag.
+// picker can switch its flag. [MainRegion], [RegionPrefixes] and
+// [SkipsTrunkZero] give a script in the browser what it needs to follow the
+// code the same way, and [NumberRegion] gives the region of a stored number.
 //
 // This package does not log. Error values keep the full number for
 // [Error.Message], which is shown only to the person who typed it, while

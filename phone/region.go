@@ -20,20 +20,13 @@ func CallingCode(region string) int {
 	return phonenumbers.GetCountryCodeForRegion(region)
 }
 
-// minDecidingDigits is how many digits after a shared calling code
-// RegionFromInput needs before it names a region other than the code's main
-// one. With fewer digits the sample numbers decide on too little, so the
-// flag could switch back and forth while the person types. Three covers the
-// area codes of +1.
-const minDecidingDigits = 3
-
 // RegionFromInput returns the region implied by the country code at the
 // start of input, typed with a plus sign or 00, for switching the flag of a
 // country picker while a person types. Where several regions share the code
-// (+1, +44, +7), it returns the one the digits typed so far belong to, or
-// the code's main region (US, GB, RU) while they do not decide it. It returns
-// fallback when input has no complete country code, or one that belongs to
-// no country, such as +800.
+// (+1, +44, +7), it returns the region of the complete number, else the
+// region that one of its RegionPrefixes names, else the code's main region
+// (US, GB, RU). It returns fallback when input has no complete country code,
+// or one that belongs to no country, such as +800.
 func RegionFromInput(input, fallback string) string {
 	digits, ok := typedInternationalDigits(input)
 	if !ok {
@@ -58,7 +51,11 @@ func RegionFromInput(input, fallback string) string {
 	if phonenumbers.GetNddPrefixForRegion(main, true) == "0" {
 		national = strings.TrimPrefix(national, "0")
 	}
-	if region := decideRegion(callingCode, national); region != "" {
+	if number, err := phonenumbers.Parse("+"+strconv.Itoa(callingCode)+national, ""); err == nil &&
+		phonenumbers.IsValidNumber(number) {
+		return phonenumbers.GetRegionCodeForNumber(number)
+	}
+	if region := regionOfPrefix(callingCode, national); region != "" {
 		return region
 	}
 	return main
@@ -113,57 +110,6 @@ func splitCallingCode(digits string) (int, string, bool) {
 	}
 	return 0, "", false
 }
-
-// decideRegion returns the region of a number under a shared calling code
-// that starts with the national digits typed so far, or "" when those digits
-// fit numbers of more than one region. It completes the digits with sample
-// endings to every possible length and collects the regions of the valid
-// results.
-func decideRegion(callingCode int, national string) string {
-	if number, err := phonenumbers.Parse("+"+strconv.Itoa(callingCode)+national, ""); err == nil &&
-		phonenumbers.IsValidNumber(number) {
-		return phonenumbers.GetRegionCodeForNumber(number)
-	}
-	if len(national) < minDecidingDigits {
-		return ""
-	}
-
-	found := ""
-	for _, length := range callingCodeLengths()[callingCode] {
-		missing := length - len(national)
-		if missing <= 0 || missing > len(paddings[0]) {
-			continue
-		}
-		for _, pad := range paddings {
-			number, err := phonenumbers.Parse("+"+strconv.Itoa(callingCode)+national+pad[:missing], "")
-			if err != nil || !phonenumbers.IsValidNumber(number) {
-				continue
-			}
-			region := phonenumbers.GetRegionCodeForNumber(number)
-			if found != "" && region != found {
-				return ""
-			}
-			found = region
-		}
-	}
-	return found
-}
-
-// paddings are the sample endings decideRegion appends: each digit repeated,
-// and the digits in sequence from each starting digit, so that some ending
-// usually forms a valid number. Each is as long as the longest national
-// number (17 digits).
-// NOTE: the samples are a heuristic. A prefix that only rare ranges of a
-// region start with can miss every sample and give the main region.
-var paddings = func() []string {
-	const sequence = "0123456789012345678901234567"
-	var pads []string
-	for d := '0'; d <= '9'; d++ {
-		pads = append(pads, strings.Repeat(string(d), 17))
-		pads = append(pads, sequence[d-'0':d-'0'+17])
-	}
-	return pads
-}()
 
 // lengthRange is the shortest and longest national significant number of a
 // kind of number in a region.

@@ -27,8 +27,11 @@ func TestRegionFromInput(t *testing.T) {
 		{"+7", "NL", "RU"},
 		{"+7 912", "NL", "RU"},
 		{"+7 771", "NL", "KZ"},
-		{"+358 18", "NL", "FI"},
+		// Every number under +358 that starts with 18 is Åland's.
+		{"+358 1", "NL", "FI"},
+		{"+358 18", "NL", "AX"},
 		{"+358 181", "NL", "AX"},
+		{"+7 7", "NL", "KZ"},
 		{"＋３１", "DE", "NL"},
 		// No complete country code, or one of no country.
 		{"", "NL", "NL"},
