@@ -40,6 +40,14 @@ type Config struct {
 	// Retry bounds the retries of each gateway.
 	Retry RetryConfig `yaml:"retry"`
 
+	// Limits bound how many codes are sent per number, user, client IP,
+	// office and installation; see LimitsConfig.
+	Limits LimitsConfig `yaml:"limits"`
+	// AllowedCountries lists the ISO 3166-1 alpha-2 codes of countries that
+	// every office may send codes to besides its own country. An office with
+	// a list of its own allows exactly that list instead.
+	AllowedCountries []string `yaml:"allowed_countries"`
+
 	// Logger receives retries and switches to the fallback, and a warning at
 	// start when a development sender is selected. It is not read from the
 	// file. Nil disables logging.
@@ -93,8 +101,9 @@ func (e *ConfigError) Error() string {
 }
 
 // Validate reports every missing or malformed setting at once, each with the
-// setting's name (for example "sms.twilio.account_sid is missing"). Only the
-// sections of Sender and Fallback are checked. No message repeats the value
+// setting's name (for example "sms.twilio.account_sid is missing"). Of the
+// gateway sections, only those of Sender and Fallback are checked; limits
+// and allowed_countries are always checked. No message repeats the value
 // of a credential or URL. The error is a *ConfigError.
 func (c Config) Validate() error {
 	p := newProblems("sms")
@@ -123,6 +132,8 @@ func (c Config) Validate() error {
 		}
 	}
 	p.retry(c.Retry)
+	p.limits(c.Limits)
+	p.allowedCountries(c.AllowedCountries)
 	return p.err()
 }
 
