@@ -16,6 +16,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
+	"twofold/config"
 	"twofold/storage"
 )
 
@@ -41,6 +42,16 @@ type loadedKey struct {
 	alg     jose.SignatureAlgorithm
 	private *rsa.PrivateKey
 	public  *rsa.PublicKey
+	retired bool // publishes but signs nothing new
+}
+
+// KeyRetention is how long a retired signing key stays published: past the
+// lifetime of the longest-lived token it signed (ID tokens; access tokens
+// are opaque, logout tokens live minutes), plus the time a serving process
+// may keep signing with a cached key after another process retired it, plus
+// an hour for clock skew and relying parties that verify late.
+func KeyRetention(l config.Lifetimes) time.Duration {
+	return max(l.IDToken, l.AccessToken) + keyCacheTTL + time.Hour
 }
 
 // NewKeys returns a key manager. kek must be 32 bytes.
@@ -56,20 +67,24 @@ func NewKeys(store storage.SigningKeys, kek []byte, keepAfter time.Duration, now
 	return &Keys{store: store, aead: aead, now: now, keepAfter: keepAfter}, nil
 }
 
-// Ensure creates an RS256 signing key when the database has none.
+// Ensure creates an RS256 signing key when the database has none that
+// signs.
 func (k *Keys) Ensure(ctx context.Context) error {
 	keys, err := k.load(ctx, true)
 	if err != nil {
 		return err
 	}
-	if len(keys) > 0 {
-		return nil
+	for _, lk := range keys {
+		if !lk.retired {
+			return nil
+		}
 	}
 	return k.Rotate(ctx)
 }
 
-// Rotate adds a new RS256 signing key, which becomes the one that signs.
-// Older keys stay published until they are retired.
+// Rotate adds a new RS256 signing key, which becomes the one that signs,
+// and retires the others: they sign nothing new and stay published for
+// keepAfter, so tokens they signed still verify until they expire.
 func (k *Keys) Rotate(ctx context.Context) error {
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -101,6 +116,9 @@ func (k *Keys) Rotate(ctx context.Context) error {
 		CreatedAt:           k.now(),
 	})
 	if err != nil {
+		return err
+	}
+	if _, err := k.store.RetireSigningKeys(ctx, kid, k.now()); err != nil {
 		return err
 	}
 	_, err = k.load(ctx, true)
@@ -147,21 +165,24 @@ func (k *Keys) decrypt(row storage.SigningKey) (loadedKey, error) {
 	if !ok {
 		return loadedKey{}, fmt.Errorf("signing key %s: not an RSA key", row.ID)
 	}
-	return loadedKey{id: row.ID, alg: jose.SignatureAlgorithm(row.Algorithm), private: priv, public: &priv.PublicKey}, nil
+	return loadedKey{id: row.ID, alg: jose.SignatureAlgorithm(row.Algorithm), private: priv, public: &priv.PublicKey,
+		retired: row.RetiredAt != nil}, nil
 }
 
 var errNoSigningKey = errors.New("no signing key in the database; run twofold serve or twofold keys rotate")
 
-// SigningKey returns the newest key.
+// SigningKey returns the newest key that is not retired.
 func (k *Keys) SigningKey(ctx context.Context) (zop.SigningKey, error) {
 	keys, err := k.load(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	if len(keys) == 0 {
-		return nil, errNoSigningKey
+	for _, lk := range keys {
+		if !lk.retired {
+			return signingKey{lk}, nil
+		}
 	}
-	return signingKey{keys[0]}, nil
+	return nil, errNoSigningKey
 }
 
 // KeySet returns the public parts of every published key.

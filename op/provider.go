@@ -21,6 +21,13 @@ func DeriveKey(kek []byte, purpose string) [32]byte {
 	return key
 }
 
+// supportedClaims are the claims twofold issues (OpenID Connect Discovery
+// 1.0, section 3, claims_supported).
+var supportedClaims = []string{
+	"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "azp", "sid", "at_hash",
+	"name", "preferred_username", "email", "email_verified", "office",
+}
+
 // NewProvider builds the OpenID provider over the storage adapter. Routes
 // are relative, so the provider is mounted at the issuer's root.
 func NewProvider(issuer string, kek []byte, st *Storage) (*zop.Provider, error) {
@@ -34,10 +41,7 @@ func NewProvider(issuer string, kek []byte, st *Storage) (*zop.Provider, error) 
 		RequestObjectSupported:   false,
 		SupportedUILocales:       []language.Tag{language.English, language.Dutch},
 		SupportedScopes:          supportedScopes,
-		SupportedClaims: []string{
-			"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "azp", "sid",
-			"name", "preferred_username", "email", "email_verified", "office",
-		},
+		SupportedClaims:          supportedClaims,
 	}
 	opts := []zop.Option{
 		// Cross-origin calls are refused until origins are configured per

@@ -96,6 +96,14 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if client.Public && req.CodeChallenge == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("public clients must send a PKCE code_challenge with S256")
 	}
+	rawClaims := claimsParameter(ctx)
+	claims, err := login.ParseClaims(rawClaims)
+	if err != nil {
+		return nil, oidc.ErrInvalidRequest().WithDescription("%s", err.Error())
+	}
+	if _, err := login.RequiredAssurance(req.ACRValues, claims); err != nil {
+		return nil, err
+	}
 	scopes := slices.DeleteFunc(slices.Clone(req.Scopes), func(sc string) bool {
 		return !slices.Contains(supportedScopes, sc)
 	})
@@ -116,6 +124,7 @@ func (s *Storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		UILocales:           localeStrings(req.UILocales),
 		ACRValues:           req.ACRValues,
 		HintSubject:         hintSubject,
+		Claims:              rawClaims,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(s.lifetimes.AuthRequest),
 	}
@@ -224,9 +233,9 @@ func (s *Storage) newAccessToken(req zop.TokenRequest) *storage.Token {
 	}
 	switch r := req.(type) {
 	case *AuthRequest:
-		t.ClientID, t.AuthRequestID = r.ClientID, r.ID
+		t.ClientID, t.AuthRequestID, t.Claims = r.ClientID, r.ID, r.Claims
 	case *RefreshRequest:
-		t.ClientID, t.AuthRequestID = r.ClientID, r.AuthRequestID
+		t.ClientID, t.AuthRequestID, t.Claims = r.ClientID, r.AuthRequestID, r.RefreshToken.Claims
 	}
 	return t
 }
@@ -255,7 +264,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.Toke
 		}
 		next.FamilyID = randomID("rf_")
 		next.ClientID, next.SessionID, next.AuthRequestID = r.ClientID, r.SessionID, r.ID
-		next.AMR, next.ACR, next.AuthTime = r.AMR, r.ACR, r.AuthTime
+		next.AMR, next.ACR, next.AuthTime, next.Claims = r.AMR, r.ACR, r.AuthTime, r.Claims
 		if err := s.store.CreateRefreshToken(ctx, next); err != nil {
 			return "", "", time.Time{}, oidc.ErrServerError().WithParent(err)
 		}
@@ -264,7 +273,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.Toke
 		}
 	case *RefreshRequest:
 		next.FamilyID, next.ClientID, next.SessionID, next.AuthRequestID = r.FamilyID, r.ClientID, r.SessionID, r.AuthRequestID
-		next.AMR, next.ACR, next.AuthTime = r.AMR, r.ACR, r.AuthTime
+		next.AMR, next.ACR, next.AuthTime, next.Claims = r.AMR, r.ACR, r.AuthTime, r.RefreshToken.Claims
 		if err := s.store.RotateRefreshToken(ctx, hashToken(current), next, access, now); err != nil {
 			if errors.Is(err, storage.ErrReused) {
 				s.log.WarnContext(ctx, "refresh token reused; token family revoked", "client_id", r.ClientID, "user_id", r.UserID)
@@ -282,6 +291,15 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.Toke
 // issued for.
 func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) (zop.RefreshTokenRequest, error) {
 	rt, err := s.store.RefreshTokenByHash(ctx, hashToken(token), s.now())
+	if errors.Is(err, storage.ErrNotFound) {
+		// A used token presented again is a replay: whoever holds its
+		// successor may be an attacker, so the whole family is revoked.
+		err = s.store.RevokeReusedRefreshToken(ctx, hashToken(token), s.now())
+		if errors.Is(err, storage.ErrReused) {
+			s.log.WarnContext(ctx, "refresh token reused; token family revoked")
+		}
+		return nil, storageError(err)
+	}
 	if err != nil {
 		return nil, storageError(err)
 	}
@@ -392,23 +410,42 @@ func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 }
 
 // SetUserinfoFromRequest fills the ID token's claims: sub, profile claims,
-// the office, sid, and acr for ID tokens issued from a refresh token (the
-// library sets acr only for authorization requests).
+// the office, sid, the claims the claims parameter asked for in the ID
+// token, and acr for ID tokens issued from a refresh token (the library
+// sets acr only for authorization requests).
 func (s *Storage) SetUserinfoFromRequest(ctx context.Context, ui *oidc.UserInfo, req zop.IDTokenRequest, scopes []string) error {
-	if err := s.setUserinfo(ctx, ui, req.GetSubject(), req.GetScopes()); err != nil {
-		return err
-	}
+	var sessionID, rawClaims string
 	switch r := req.(type) {
 	case *AuthRequest:
-		ui.AppendClaims("sid", r.SessionID)
+		sessionID, rawClaims = r.SessionID, r.Claims
 	case *RefreshRequest:
-		ui.AppendClaims("sid", r.SessionID)
+		sessionID, rawClaims = r.SessionID, r.RefreshToken.Claims
 		ui.AppendClaims("acr", r.ACR)
+	}
+	if err := s.setUserinfo(ctx, ui, req.GetSubject(), req.GetScopes(), requestedClaims(rawClaims, "id_token")); err != nil {
+		return err
+	}
+	if sessionID != "" {
+		ui.AppendClaims("sid", login.SessionSID(sessionID))
 	}
 	return nil
 }
 
-func (s *Storage) setUserinfo(ctx context.Context, ui *oidc.UserInfo, userID string, scopes []string) error {
+// requestedClaims returns the claim names that a stored claims request
+// asks for in target ("id_token" or "userinfo"). A stored request was
+// validated when the authorization request was made, so one that does not
+// parse asks for nothing.
+func requestedClaims(raw, target string) []string {
+	c, err := login.ParseClaims(raw)
+	if err != nil {
+		return nil
+	}
+	return c.Requested(target)
+}
+
+// setUserinfo fills the user's claims: profile claims with the profile
+// scope or when requested by name, email likewise, and always the office.
+func (s *Storage) setUserinfo(ctx context.Context, ui *oidc.UserInfo, userID string, scopes, requested []string) error {
 	user, err := s.store.UserByID(ctx, userID)
 	if err != nil {
 		return storageError(err)
@@ -417,12 +454,17 @@ func (s *Storage) setUserinfo(ctx context.Context, ui *oidc.UserInfo, userID str
 	if err != nil {
 		return storageError(err)
 	}
+	wants := func(scope, claim string) bool {
+		return slices.Contains(scopes, scope) || slices.Contains(requested, claim)
+	}
 	ui.Subject = user.ID
-	if slices.Contains(scopes, oidc.ScopeProfile) {
+	if wants(oidc.ScopeProfile, "name") {
 		ui.Name = user.Name
+	}
+	if wants(oidc.ScopeProfile, "preferred_username") {
 		ui.PreferredUsername = user.Username
 	}
-	if slices.Contains(scopes, oidc.ScopeEmail) && user.Email != "" {
+	if (wants(oidc.ScopeEmail, "email") || wants(oidc.ScopeEmail, "email_verified")) && user.Email != "" {
 		ui.Email = user.Email
 		ui.EmailVerified = false
 	}
@@ -439,7 +481,7 @@ func (s *Storage) SetUserinfoFromToken(ctx context.Context, ui *oidc.UserInfo, t
 	if t.UserID != subject {
 		return errors.New("access token is not active")
 	}
-	return s.setUserinfo(ctx, ui, t.UserID, t.Scopes)
+	return s.setUserinfo(ctx, ui, t.UserID, t.Scopes, requestedClaims(t.Claims, "userinfo"))
 }
 
 // SetIntrospectionFromToken serves /introspect. Only a client the token was
@@ -453,7 +495,7 @@ func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 		return errors.New("token is not active")
 	}
 	ui := new(oidc.UserInfo)
-	if err := s.setUserinfo(ctx, ui, t.UserID, t.Scopes); err != nil {
+	if err := s.setUserinfo(ctx, ui, t.UserID, t.Scopes, nil); err != nil {
 		return err
 	}
 	resp.SetUserInfo(ui)

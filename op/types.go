@@ -102,12 +102,10 @@ func (c *Client) ApplicationType() zop.ApplicationType {
 	return zop.ApplicationTypeWeb
 }
 
-func (c *Client) AuthMethod() oidc.AuthMethod {
-	if c.Public {
-		return oidc.AuthMethodNone
-	}
-	return oidc.AuthMethodBasic
-}
+// AuthMethod returns the registered token endpoint authentication method.
+// The library checks a secret for basic and post alike, so the method
+// itself is enforced by RequireAuthMethod in front of the endpoints.
+func (c *Client) AuthMethod() oidc.AuthMethod { return oidc.AuthMethod(c.Client.AuthMethod()) }
 
 func (c *Client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
