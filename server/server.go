@@ -14,8 +14,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"twofold/config"
+	"twofold/countrypicker"
 	"twofold/demo"
 	"twofold/login"
+	"twofold/metrics"
 	"twofold/op"
 	"twofold/password"
 	"twofold/sms"
@@ -33,20 +35,33 @@ type Options struct {
 	Now    func() time.Time
 	// Demo serves the built-in relying party at /demo.
 	Demo bool
+	// BackChannelPoll overrides defaultBackChannelPoll; BackChannelClient,
+	// if set, posts the logout tokens.
+	BackChannelPoll   time.Duration
+	BackChannelClient *http.Client
 }
 
 // Server is twofold's HTTP handler and the parts tests and commands reach.
 type Server struct {
 	http.Handler
 	Keys *op.Keys
+	// BackChannel sends back-channel logouts; it runs until New's context
+	// ends.
+	BackChannel *op.BackChannel
+	// Metrics serves the Prometheus metrics; serve puts it on
+	// metrics_listen, apart from the public listener.
+	Metrics http.Handler
 }
+
+// defaultBackChannelPoll is how often a server looks for back-channel
+// logouts that another process enqueued or that are due for a retry.
+const defaultBackChannelPoll = 5 * time.Second
 
 // New builds the server. It creates a signing key when the database has none.
 func New(ctx context.Context, o Options) (*Server, error) {
 	cfg := o.Config
 	kek := cfg.KEK()
-	keepKeys := cfg.Lifetimes.IDToken + cfg.Lifetimes.AccessToken + time.Hour
-	keys, err := op.NewKeys(o.Store, kek, keepKeys, o.Now)
+	keys, err := op.NewKeys(o.Store, kek, op.KeyRetention(cfg.Lifetimes), o.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +78,18 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	issuerURL, _ := url.Parse(cfg.Issuer)
+	poll := o.BackChannelPoll
+	if poll <= 0 {
+		poll = defaultBackChannelPoll
+	}
+	backchannel := op.NewBackChannel(o.Store, keys, cfg.Issuer, o.BackChannelClient, poll, o.Now, o.Log)
+	go backchannel.Run(ctx)
 	cookies := login.NewCookies(cfg.CookieKeyPairs(), op.DeriveKey(kek, "csrf"), cfg.Secure())
+	sendPolicy, clientIPs, err := sendLimits(o, kek)
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New()
 	lh := login.New(login.Options{
 		Store:      o.Store,
 		Hasher:     o.Hasher,
@@ -72,20 +98,28 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		Cookies:    cookies,
 		CodeKey:    op.DeriveKey(kek, "sms codes"),
 		Authorizer: provider,
+		Issuer:     cfg.Issuer,
+		Notifier:   backchannel,
 		CallbackURL: func(_ context.Context, id string) string {
 			return cfg.Issuer + "/authorize/callback?id=" + url.QueryEscape(id)
 		},
 		SessionLifetime: cfg.Lifetimes.Session,
+		SessionIdle:     cfg.Lifetimes.SessionIdle,
 		Product:         cfg.Product,
 		Host:            issuerURL.Host,
 		DefaultRegion:   "NL",
+		Countries:       countrypicker.Builder{Stats: o.Store, Defaults: cfg.Phone.DefaultCountries},
+		SendPolicy:      meteredPolicy{SendPolicy: sendPolicy, m: m},
+		Metrics:         m,
+		ClientIP:        clientIPs.ClientIP,
 		Now:             o.Now,
 		Log:             o.Log,
 	})
 
 	r := chi.NewRouter()
-	r.Use(withRequestID, recoverPanics(o.Log, pages), accessLog(o.Log), securityHeaders(cfg.Secure()), limitBody)
-	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(templates.Static())))
+	r.Use(withRequestID, recoverPanics(o.Log, pages), accessLog(o.Log), observe(m), securityHeaders(cfg.Secure()),
+		cors(&corsOrigins{store: o.Store, log: o.Log, now: o.Now}), limitBody, rejectMalformed(pages))
+	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles(templates.Static())))
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		pages.Render(w, r, http.StatusOK, "home.html", struct{ Demo bool }{o.Demo})
 	})
@@ -93,9 +127,10 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		pages.Render(w, r, http.StatusOK, "signed_out.html", nil)
 	})
 	lh.Routes(r)
-	r.Handle("/authorize", lh.CheckAuthorize(provider))
-	r.Handle("/authorize/callback", lh.GuardCallback(provider))
-	r.Handle("/end_session", lh.EndBrowserSession(provider))
+	if err := mountSettings(ctx, r, lh, cfg); err != nil {
+		return nil, err
+	}
+	r.Handle("/authorize", lh.CheckAuthorize(op.WithClaimsParameter(provider)))
 	if o.Demo {
 		d := demo.New(demo.Options{
 			Issuer:   cfg.Issuer,
@@ -108,7 +143,17 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		})
 		d.Routes(r)
 	}
-	r.NotFound(provider.ServeHTTP)
-	r.MethodNotAllowed(provider.ServeHTTP)
-	return &Server{Handler: r, Keys: keys}, nil
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", readyz(o.Store))
+	guarded := unavailableWhenDatabaseDown(o.Store, provider)
+	clientAuth := op.RequireAuthMethod(o.Store, o.Log)
+	r.Handle("/.well-known/openid-configuration", op.Discovery(provider))
+	unavailable := func(h http.Handler) http.Handler { return unavailableWhenDatabaseDown(o.Store, h) }
+	r.Handle("/oauth/token", countGrants(m, unavailable(op.NoStore(clientAuth(provider)))))
+	r.Handle("/oauth/introspect", unavailable(op.NoStore(clientAuth(provider))))
+	r.Handle("/revoke", unavailable(clientAuth(provider)))
+	r.Handle("/userinfo", unavailable(op.BearerErrors(provider)))
+	r.NotFound(guarded.ServeHTTP)
+	r.MethodNotAllowed(guarded.ServeHTTP)
+	return &Server{Handler: r, Keys: keys, BackChannel: backchannel, Metrics: m.Handler()}, nil
 }
