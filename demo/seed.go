@@ -24,7 +24,7 @@ type demoUser struct {
 // Users are the demo office's users. Their passwords are printed in the
 // README and at start: the demo is for trying twofold, not for production.
 var Users = []demoUser{
-	{Username: "alice", Password: "demo-alice", Role: "Super user", Mobile: "+31612345678 (confirmed)"},
+	{Username: "alice", Password: "demo-alice", Role: "Super user", Mobile: "+31 6 •••• ••78, confirmed"},
 	{Username: "bob", Password: "demo-bob", Role: "User", Mobile: "none; asked at first sign-in"},
 }
 

@@ -113,6 +113,7 @@ type env struct {
 	smsFile string
 	clock   *clock
 	hasher  *password.Hasher
+	metrics http.Handler
 }
 
 func randomKey(n int) string {
@@ -169,7 +170,7 @@ func start(t *testing.T, dbURL string) *env {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() { _ = hs.Close() })
-	return &env{t: t, ctx: ctx, issuer: issuer, store: db, smsFile: cfg.SMS.File, clock: clk, hasher: hasher}
+	return &env{t: t, ctx: ctx, issuer: issuer, store: db, smsFile: cfg.SMS.File, clock: clk, hasher: hasher, metrics: srv.Metrics}
 }
 
 // each runs fn as a subtest on every backend.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -202,6 +203,11 @@ func TestFirstSignInEnrollment(t *testing.T) {
 func TestAdminEnteredNumberConfirmed(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		office := e.office("SECURE", true)
+		// The office is Dutch; codes may go to the British number only once
+		// the office allows GB.
+		if err := e.store.SetOfficeSMSCountries(e.ctx, office.ID, []string{"NL", "GB"}, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
 		user := e.user(office, "dirk", "dirk-password", ukMobile, false)
 		app := e.client("app-one")
 		b := newBrowser(t)
@@ -417,10 +423,16 @@ func TestPolicySwitchedOn(t *testing.T) {
 		if none.Query().Get("error") != "login_required" {
 			t.Errorf("prompt=none after the switch: %v, want login_required", none.Query())
 		}
+		// Switching the policy on ended the session made without the code,
+		// so the next authorization asks for the password, then the code.
 		f2 := app.begin()
 		p := b.get(f2.url)
+		if p.url.Path != "/login" {
+			t.Fatalf("after the switch the session led to %s, want the sign-in form", p.url.Path)
+		}
+		p = b.submit(p, "/login", map[string]string{"username": "eva", "password": "eva-password", "office": "LATER"})
 		if p.url.Path != "/login/code" {
-			t.Fatalf("after the switch the session led to %s, want the code page", p.url.Path)
+			t.Fatalf("after the switch the password led to %s, want the code page", p.url.Path)
 		}
 		stepped := app.redeem(t, f2, wantRedirect(t, enterCode(b, p, e.lastCode(nlMobile))))
 		if got := claimStrings(t, stepped.claims, "amr"); !reflect.DeepEqual(got, []string{"pwd", "sms", "mfa"}) {
@@ -529,14 +541,26 @@ func TestMalformedInputGets4xx(t *testing.T) {
 				t.Errorf("%s: status %d, want 4xx", name, got.status)
 			}
 		}
-		for _, path := range []string{"/login", "/login?id=", "/login?id=" + long, "/login/code?id=nope", "/login/enroll?id=nope", "/authorize/callback?id=nope", "/authorize"} {
+		for _, path := range []string{"/login?id=%00", "/login?id=%ff", "/authorize/callback?id=ar_%00",
+			"/authorize?client_id=%00&redirect_uri=x", "/login", "/login?id=", "/login?id=" + long, "/login/code?id=nope", "/login/enroll?id=nope", "/authorize/callback?id=nope", "/authorize"} {
 			got := b.get(e.issuer + path)
 			if got.status < 400 || got.status >= 500 {
 				t.Errorf("GET %s: status %d, want 4xx", path, got.status)
 			}
 		}
+		req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth/introspect", strings.NewReader("token=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("%00", "x")
+		if got := b.do(req); got.status < 400 || got.status >= 500 || strings.Contains(got.body, "SQLSTATE") {
+			t.Errorf("NUL in a Basic client id: status %d, body %q", got.status, got.body)
+		}
+		req, _ = http.NewRequest(http.MethodPost, e.issuer+"/end_session", strings.NewReader("%zz"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if got := b.do(req); got.status < 400 || got.status >= 500 {
+			t.Errorf("malformed end_session body: status %d", got.status)
+		}
 		huge := strings.NewReader("username=" + strings.Repeat("a", 100<<10))
-		req, _ := http.NewRequest(http.MethodPost, e.issuer+"/login", huge)
+		req, _ = http.NewRequest(http.MethodPost, e.issuer+"/login", huge)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if got := b.do(req); got.status < 400 || got.status >= 500 {
 			t.Errorf("100 KiB body: status %d, want 4xx", got.status)
@@ -545,5 +569,191 @@ func TestMalformedInputGets4xx(t *testing.T) {
 			t.Errorf("user changed by malformed input: %v", err)
 		}
 		var _ = storage.ErrNotFound
+	})
+}
+
+func TestRefreshReplayRevokesFamily(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		office := e.office("PLAIN", false)
+		e.user(office, "anna", "anna-password", "", false)
+		app := e.client("app-one", "openid", "offline_access")
+		b := newBrowser(t)
+		f := app.begin()
+		tok := app.redeem(t, f, wantRedirect(t, signIn(b, f, "anna", "anna-password", "PLAIN")))
+		first := tok.oauth.RefreshToken
+		second, err := app.oauth.TokenSource(e.ctx, &oauth2.Token{RefreshToken: first}).Token()
+		if err != nil {
+			t.Fatalf("first refresh: %v", err)
+		}
+		_, err = app.oauth.TokenSource(e.ctx, &oauth2.Token{RefreshToken: first}).Token()
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+			t.Fatalf("replayed refresh token: %v, want invalid_grant", err)
+		}
+		_, err = app.oauth.TokenSource(e.ctx, &oauth2.Token{RefreshToken: second.RefreshToken}).Token()
+		if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+			t.Errorf("successor after the replay: %v, want invalid_grant (family revoked)", err)
+		}
+		if _, err := app.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(second)); err == nil {
+			t.Error("the successor's access token still works after the replay")
+		}
+	})
+}
+
+func TestStaleEnrollmentCodeRejected(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		office := e.office("SECURE", true)
+		e.user(office, "erin", "erin-password", "", false)
+		app := e.client("app-one")
+		first, second := newBrowser(t), newBrowser(t)
+		f1, f2 := app.begin(), app.begin()
+
+		p1 := enrollAsErin(t, first, f1, "06 55500333")
+		e.clock.Advance(31 * time.Second) // one code per user every 30 seconds
+		p2 := enrollAsErin(t, second, f2, "06 55500444")
+		app.redeem(t, f2, wantRedirect(t, enterCode(second, p2, e.lastCode("+31655500444"))))
+
+		stale := enterCode(first, p1, e.lastCode("+31655500333"))
+		if stale.redirect != nil || stale.status != http.StatusConflict {
+			t.Errorf("code to a number no longer on the account: status %d, redirect %v, want 409", stale.status, stale.redirect)
+		}
+	})
+}
+
+// enrollAsErin signs in as erin and enrolls the number, returning the code page.
+func enrollAsErin(t *testing.T, b *browser, f flow, number string) *page {
+	t.Helper()
+	p := signIn(b, f, "erin", "erin-password", "SECURE")
+	if p.url.Path != "/login/enroll" {
+		t.Fatalf("at %s, want the enrollment page", p.url.Path)
+	}
+	return b.submit(p, "/login/enroll", map[string]string{"country": "NL", "mobile": number})
+}
+
+func TestPasswordGuessingLocks(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		office := e.office("PLAIN", false)
+		user := e.user(office, "anna", "anna-password", "", false)
+		app := e.client("app-one")
+		b := newBrowser(t)
+		p := b.get(app.begin().url)
+		var last *page
+		for i := 1; i <= 5; i++ {
+			last = b.submit(p, "/login", map[string]string{"username": "anna", "password": "wrong", "office": "PLAIN"})
+		}
+		if last.status != http.StatusTooManyRequests || last.header.Get("Retry-After") == "" {
+			t.Fatalf("fifth wrong password: status %d, Retry-After %q, want 429 with Retry-After", last.status, last.header.Get("Retry-After"))
+		}
+		locked := b.submit(p, "/login", map[string]string{"username": "anna", "password": "anna-password", "office": "PLAIN"})
+		if locked.status != http.StatusTooManyRequests || locked.redirect != nil {
+			t.Errorf("right password during the lock: status %d, want 429", locked.status)
+		}
+		events, err := e.store.ListAudit(e.ctx, office.ID, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) == 0 || events[0].Action != storage.AuditSignInLocked || events[0].TargetID != user.ID {
+			t.Errorf("activity after the lock = %+v, want a sign-in lock of anna", events)
+		}
+
+		e.clock.Advance(61 * time.Second)
+		f := app.begin()
+		if got := signIn(newBrowser(t), f, "anna", "anna-password", "PLAIN"); got.redirect == nil {
+			t.Errorf("right password after the lock ended: status %d, %q", got.status, alert(got))
+		}
+	})
+}
+
+func TestIdleSessionNeedsPassword(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		office := e.office("PLAIN", false)
+		e.user(office, "anna", "anna-password", "", false)
+		app := e.client("app-one")
+		b := newBrowser(t)
+		f := app.begin()
+		app.redeem(t, f, wantRedirect(t, signIn(b, f, "anna", "anna-password", "PLAIN")))
+
+		e.clock.Advance(time.Hour)
+		sso := b.get(app.begin().url)
+		if sso.redirect == nil {
+			t.Fatalf("SSO after an hour of use: status %d, want a redirect", sso.status)
+		}
+		e.clock.Advance(2*time.Hour + time.Minute)
+		idle := b.get(app.begin().url)
+		if idle.redirect != nil || findForm(idle.doc, "/login") == nil {
+			t.Errorf("SSO after more than two idle hours: redirect %v, want the password form", idle.redirect)
+		}
+	})
+}
+
+func TestMetricsCountSignIns(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		office := e.office("SECURE", true)
+		e.user(office, "ben", "ben-password", nlMobile, true)
+		app := e.client("app-one")
+		b := newBrowser(t)
+		f := app.begin()
+		app.redeem(t, f, wantRedirect(t, enterCode(b, signIn(b, f, "ben", "ben-password", "SECURE"), e.lastCode(nlMobile))))
+		signIn(newBrowser(t), app.begin(), "ben", "wrong", "SECURE")
+
+		rec := httptest.NewRecorder()
+		e.metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		body := rec.Body.String()
+		for _, want := range []string{
+			`twofold_sign_ins_total{outcome="succeeded",two_factor="true"} 1`,
+			`twofold_sign_ins_total{outcome="failed",two_factor="true"} 1`,
+			`twofold_sms_total{gateway="file",outcome="sent"} 1`,
+			`twofold_token_grants_total{grant_type="authorization_code",status="2xx"} 1`,
+			`twofold_http_request_duration_seconds_count{method="POST",route="/login",status="`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+	})
+}
+
+func TestCORSOnlyForRegisteredOrigins(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.client("app-one")
+		registered := "https://" + rpRedirectHost
+		for _, c := range []struct {
+			path, origin string
+			allowed      bool
+		}{
+			{"/.well-known/openid-configuration", registered, true},
+			{"/keys", registered, true},
+			{"/.well-known/openid-configuration", "https://evil.test.invalid", false},
+			{"/login", registered, false},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, e.issuer+c.path, nil)
+			req.Header.Set("Origin", c.origin)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := resp.Header.Get("Access-Control-Allow-Origin")
+			if c.allowed && got != c.origin {
+				t.Errorf("%s from %s: Access-Control-Allow-Origin %q, want the origin", c.path, c.origin, got)
+			}
+			if !c.allowed && got != "" {
+				t.Errorf("%s from %s: Access-Control-Allow-Origin %q, want none", c.path, c.origin, got)
+			}
+			if resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+				t.Errorf("%s: credentials allowed across origins", c.path)
+			}
+		}
+		req, _ := http.NewRequest(http.MethodOptions, e.issuer+"/oauth/token", nil)
+		req.Header.Set("Origin", registered)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != registered {
+			t.Errorf("preflight: status %d, allow-origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
 	})
 }

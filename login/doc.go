@@ -10,6 +10,8 @@
 //	                 │ password proven (user set) ──► SMS step
 //	                 │ usable session ──┬─ meets policy ─────► callback (SSO)
 //	                 │                  └─ lacks SMS ────────► SMS step
+//	                 │   (the office's policy, or the request's acr_values or
+//	                 │   claims asking for the SMS code: assurance.go)
 //	                 │ prompt=none ──────────────────────────► client: login_required
 //	                 ▼
 //	            password form ── POST /login
@@ -35,6 +37,11 @@
 //	POST /login/code/resend   send a new code
 //	GET  /login/enroll        the number form, for users without a number
 //	POST /login/enroll        send a code to the typed number
+//	GET  /authorize/callback  issue the code to the bound browser (guard.go)
+//	GET|POST /end_session     RP-initiated logout, or its confirmation page (logout.go)
+//	POST /end_session/confirm sign out after the user confirmed
+//	GET  /account/sessions    the user's sessions (account.go)
+//	POST /account/sessions/end  sign out of one session or of all
 //
 // Every POST carries a CSRF token derived from the browser cookie. The
 // first page a browser opens for a request binds the request to that

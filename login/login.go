@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,6 +23,8 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
+	"twofold/countrypicker"
+	"twofold/metrics"
 	"twofold/password"
 	"twofold/sms"
 	"twofold/storage"
@@ -53,14 +56,31 @@ type Options struct {
 	Cookies    *Cookies
 	CodeKey    [32]byte // keys the hash of SMS codes
 	Authorizer zop.Authorizer
+	// Issuer is the provider's issuer, sent as iss in authorization
+	// responses (RFC 9207) and expected in id_token_hint.
+	Issuer string
 	// CallbackURL returns the URL that completes the authorization request.
-	CallbackURL     func(ctx context.Context, id string) string
+	CallbackURL func(ctx context.Context, id string) string
+	// Notifier, if set, is told when a sign-out ends sessions.
+	Notifier        SessionEndNotifier
 	SessionLifetime time.Duration
-	Product         string // names the sender in SMS messages
-	Host            string // the issuer's host, for the one-time code line
-	DefaultRegion   string // the country preselected at enrollment
-	Now             func() time.Time
-	Log             *slog.Logger
+	// SessionIdle ends single sign-on for a session unused this long;
+	// zero keeps sessions usable until SessionLifetime.
+	SessionIdle time.Duration
+	// Metrics counts sign-in outcomes; nil counts nothing.
+	Metrics       *metrics.Metrics
+	Product       string // names the sender in SMS messages
+	Host          string // the issuer's host, for the one-time code line
+	DefaultRegion string // the country preselected at enrollment
+	// Countries builds the country picker of the enrollment page.
+	Countries countrypicker.Builder
+	// SendPolicy limits the codes sent and keeps their statistics; nil
+	// allows every send that the per-sign-in rules allow.
+	SendPolicy SendPolicy
+	// ClientIP returns a request's client address; nil takes RemoteAddr.
+	ClientIP func(r *http.Request) netip.Addr
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Handler serves the sign-in pages.
@@ -78,6 +98,12 @@ func (h *Handler) Routes(r chi.Router) {
 	r.Post("/login/code/resend", h.resend)
 	r.Get("/login/enroll", h.showEnroll)
 	r.Post("/login/enroll", h.postEnroll)
+	// Every method, so that none falls through to the provider's own
+	// callback and end_session, which lack these checks.
+	r.HandleFunc("/authorize/callback", h.Callback)
+	r.HandleFunc("/end_session", h.EndSession)
+	r.Post("/end_session/confirm", h.ConfirmLogout)
+	h.AccountRoutes(r)
 }
 
 // flow is one request's view of its authorization request.
@@ -168,21 +194,52 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	h.renderPassword(w, r, f, http.StatusOK, "", loginHint(ar.LoginHint))
 }
 
-// loginHint splits a login_hint of the form username@OFFICE.
+// assurance returns what the request demands beyond the office policy. The
+// provider validated the request's acr_values and claims when it stored
+// the request, so an error here is a stored request that no longer parses.
+func assurance(ar *storage.AuthRequest) (Assurance, error) {
+	claims, err := ParseClaims(ar.Claims)
+	if err != nil {
+		return Assurance{}, err
+	}
+	return RequiredAssurance(ar.ACRValues, claims)
+}
+
+// loginHint splits a login_hint of the form username@OFFICE. The part after
+// the last @ is taken as an office code only when it has the form of one,
+// so a hint that is an email address prefills the username whole.
 func loginHint(hint string) passwordForm {
-	if len(hint) > maxUsername+maxOfficeCode+1 {
+	if len(hint) > maxUsername+maxOfficeCode+1 || !plainText(hint) {
 		return passwordForm{}
 	}
-	if i := strings.LastIndex(hint, "@"); i > 0 {
-		return passwordForm{Username: hint[:i], Office: hint[i+1:]}
+	hint = strings.TrimSpace(hint)
+	if i := strings.LastIndex(hint, "@"); i > 0 && officeCodeForm(hint[i+1:]) {
+		return passwordForm{Username: hint[:i], Office: strings.ToUpper(hint[i+1:])}
+	}
+	if len(hint) > maxUsername {
+		return passwordForm{}
 	}
 	return passwordForm{Username: hint}
 }
 
+// officeCodeForm reports whether s has the form of an office code: 1 to 32
+// letters, digits, - or _.
+func officeCodeForm(s string) bool {
+	if s == "" || len(s) > maxOfficeCode {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // usableSession returns the browser's session when it may answer this
-// request without a password: it is live, belongs to the hinted user if
-// there is a hint, and is recent enough for max_age (prompt=login arrives
-// as max_age=0).
+// request without a password: it is live, belongs to the user that an
+// id_token_hint or login_hint names, and is recent enough for max_age
+// (prompt=login arrives as max_age=0).
 func (h *Handler) usableSession(r *http.Request, ar *storage.AuthRequest) *storage.Session {
 	id, ok := h.Cookies.SessionID(r)
 	if !ok {
@@ -196,18 +253,44 @@ func (h *Handler) usableSession(r *http.Request, ar *storage.AuthRequest) *stora
 		}
 		return nil
 	}
+	if h.SessionIdle > 0 && now.Sub(sess.LastSeenAt) > h.SessionIdle {
+		return nil
+	}
 	if ar.HintSubject != "" && ar.HintSubject != sess.UserID {
 		return nil
 	}
 	if ar.MaxAge != nil && now.Sub(sess.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
 		return nil
 	}
+	if ar.LoginHint != "" && !h.hintNamesSessionUser(r.Context(), loginHint(ar.LoginHint), sess) {
+		return nil
+	}
 	return sess
 }
 
-// fromSession answers a request from an existing session. When the office
-// now requires SMS and the session has not passed it, the user is asked for
-// the code (or enrollment), and prompt=none gets login_required.
+// hintNamesSessionUser reports whether a login_hint names the session's
+// user: the username compared case-insensitively, and the office code too
+// when the hint has one. A hint that names nobody in particular (empty
+// after parsing) matches any user.
+func (h *Handler) hintNamesSessionUser(ctx context.Context, hint passwordForm, sess *storage.Session) bool {
+	if hint.Username == "" {
+		return true
+	}
+	user, office, err := h.userAndOffice(ctx, sess.UserID)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "load session user", "error", err)
+		return false
+	}
+	if !strings.EqualFold(hint.Username, user.Username) {
+		return false
+	}
+	return hint.Office == "" || strings.EqualFold(hint.Office, office.Code)
+}
+
+// fromSession answers a request from an existing session. When the session
+// lacks the SMS code that the office now requires, or that the request asks
+// for (acr_values or the claims parameter), the user is asked for the code
+// (or enrollment), and prompt=none gets login_required.
 func (h *Handler) fromSession(w http.ResponseWriter, r *http.Request, f *flow, sess *storage.Session) {
 	ctx := r.Context()
 	user, office, err := h.userAndOffice(ctx, sess.UserID)
@@ -215,7 +298,12 @@ func (h *Handler) fromSession(w http.ResponseWriter, r *http.Request, f *flow, s
 		h.fail(w, r, "load session user", err)
 		return
 	}
-	if Satisfies(office, sess.AMR) {
+	asr, err := assurance(f.ar)
+	if err != nil {
+		h.errorToClient(w, r, f.ar, err)
+		return
+	}
+	if asr.Meets(office.TwoFactor, sess.AMR) {
 		if err := h.Store.TouchSession(ctx, sess.ID, h.Now()); err != nil {
 			h.fail(w, r, "touch session", err)
 			return
@@ -234,6 +322,8 @@ func (h *Handler) fromSession(w http.ResponseWriter, r *http.Request, f *flow, s
 		return
 	}
 	f.ar.UserID = user.ID
+	h.Log.InfoContext(ctx, "session lacks the SMS step; asking for the code", "user_id", user.ID,
+		"auth_request_id", f.ar.ID, "office_requires", office.TwoFactor, "request_requires", asr.SMS)
 	h.beginSMS(w, r, f, user)
 }
 
@@ -249,18 +339,19 @@ func (h *Handler) userAndOffice(ctx context.Context, userID string) (*storage.Us
 	return user, office, nil
 }
 
-// errorToClient redirects an OAuth error to the client's registered
-// redirect URI, with the request's state.
+// errorToClient sends an OAuth error to the client's registered redirect
+// URI with the request's state and the issuer (RFC 9207), in the request's
+// response mode.
 func (h *Handler) errorToClient(w http.ResponseWriter, r *http.Request, ar *storage.AuthRequest, err error) {
-	zop.AuthRequestError(w, r, errRequest{ar}, err, h.Authorizer)
+	e := oidc.DefaultToServerError(err, "")
+	h.Log.InfoContext(r.Context(), "authorization error sent to the client", "error_code", e.ErrorType,
+		"client_id", ar.ClientID, "auth_request_id", ar.ID)
+	params := url.Values{"error": {string(e.ErrorType)}}
+	if d := errorDescription(e.Description); d != "" {
+		params.Set("error_description", d)
+	}
+	h.respond(w, r, ar.RedirectURI, ar.ResponseMode, ar.State, params)
 }
-
-type errRequest struct{ ar *storage.AuthRequest }
-
-func (e errRequest) GetRedirectURI() string             { return e.ar.RedirectURI }
-func (e errRequest) GetResponseType() oidc.ResponseType { return oidc.ResponseType(e.ar.ResponseType) }
-func (e errRequest) GetState() string                   { return e.ar.State }
-func (e errRequest) GetResponseMode() oidc.ResponseMode { return oidc.ResponseMode(e.ar.ResponseMode) }
 
 // passwordForm is the data of login.html.
 type passwordForm struct {
@@ -306,6 +397,11 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	keys := h.throttleKeys(form.Office, form.Username, h.clientIP(r))
+	if h.throttled(w, r, f, keys, form) {
+		return
+	}
+
 	var user *storage.User
 	office, err := h.Store.OfficeByCode(ctx, form.Office)
 	if err == nil {
@@ -324,11 +420,21 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 			h.Log.ErrorContext(ctx, "verify password", "error", err)
 		}
 		h.Log.InfoContext(ctx, "sign-in failed", "reason", failureReason(office, user), "auth_request_id", f.ar.ID)
+		h.Metrics.SignIn(metrics.SignInFailed, office != nil && office.TwoFactor)
+		if h.recordFailure(w, r, f, keys, office, user, form) {
+			return
+		}
 		h.renderPassword(w, r, f, http.StatusUnauthorized, badCredentials, form)
 		return
 	}
+	h.clearFailures(ctx, keys)
 
-	if !office.TwoFactor {
+	asr, err := assurance(f.ar)
+	if err != nil {
+		h.errorToClient(w, r, f.ar, err)
+		return
+	}
+	if asr.Meets(office.TwoFactor, AMRPasswordOnly) {
 		h.finish(w, r, f, user, AMRPasswordOnly)
 		return
 	}
@@ -337,7 +443,8 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.ar.UserID = user.ID
-	h.Log.InfoContext(ctx, "password accepted; SMS step required", "user_id", user.ID, "auth_request_id", f.ar.ID)
+	h.Log.InfoContext(ctx, "password accepted; SMS step required", "user_id", user.ID, "auth_request_id", f.ar.ID,
+		"office_requires", office.TwoFactor, "request_requires", asr.SMS)
 	h.beginSMS(w, r, f, user)
 }
 
@@ -399,8 +506,9 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, f *flow, user *
 	}, "sign-in")
 }
 
-// complete marks the request done after checking the office policy once
-// more, and sends the browser to the callback.
+// complete marks the request done after checking the office policy and the
+// request's assurance once more, records that the client signed into the
+// session, and sends the browser to the callback.
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, f *flow, user *storage.User, res storage.AuthResult, how string) {
 	ctx := r.Context()
 	office, err := h.Store.OfficeByID(ctx, user.OfficeID)
@@ -408,8 +516,17 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, f *flow, user
 		h.fail(w, r, "load office", err)
 		return
 	}
-	if !Satisfies(office, res.AMR) {
+	asr, err := assurance(f.ar)
+	if err != nil {
+		h.errorToClient(w, r, f.ar, err)
+		return
+	}
+	if !Satisfies(office, res.AMR) || !asr.Meets(office.TwoFactor, res.AMR) {
 		h.redirect(w, r, "/login", f.ar.ID)
+		return
+	}
+	if err := h.Store.RecordSessionClient(ctx, res.SessionID, f.ar.ClientID, h.Now()); err != nil {
+		h.fail(w, r, "record session client", err)
 		return
 	}
 	err = h.Store.CompleteAuthRequest(ctx, f.ar.ID, res, h.Now())
@@ -421,6 +538,12 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, f *flow, user
 		h.fail(w, r, "complete auth request", err)
 		return
 	}
+	h.clearPolicyNotice(ctx, user.ID, res.AMR)
+	outcome := metrics.SignInSucceeded
+	if how == "sso" {
+		outcome = metrics.SignInSSO
+	}
+	h.Metrics.SignIn(outcome, office.TwoFactor)
 	h.Log.InfoContext(ctx, "sign-in succeeded", "via", how, "user_id", user.ID, "office_id", user.OfficeID,
 		"client_id", f.ar.ClientID, "auth_request_id", f.ar.ID, "session_id_hash", shortHash(res.SessionID), "amr", res.AMR)
 	http.Redirect(w, r, h.CallbackURL(ctx, f.ar.ID), http.StatusSeeOther)

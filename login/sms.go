@@ -7,14 +7,23 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"twofold/countrypicker"
 	"twofold/phone"
 	"twofold/sms"
 	"twofold/storage"
 )
 
 // continueSMS resumes the SMS step of a request whose password is proven.
+// When another tab of this browser has finished a sign-in of the same user
+// meanwhile, its session completes this request too, so opening the sign-in
+// in several tabs needs one code, not one per tab.
 func (h *Handler) continueSMS(w http.ResponseWriter, r *http.Request, f *flow) {
+	if sess := h.usableSession(r, f.ar); sess != nil && sess.UserID == f.ar.UserID {
+		h.fromSession(w, r, f, sess)
+		return
+	}
 	user, err := h.Store.UserByID(r.Context(), f.ar.UserID)
 	if err != nil {
 		h.fail(w, r, "load user", err)
@@ -25,7 +34,9 @@ func (h *Handler) continueSMS(w http.ResponseWriter, r *http.Request, f *flow) {
 
 // beginSMS sends the first code of the request, unless a live challenge
 // for it exists already: re-posting the password or reloading never sends
-// another code. A user without any number is sent to enrollment.
+// another code. A user without any number is sent to enrollment. When the
+// send policy refuses because a code went to the user moments ago and that
+// code was for this very request (a double submit), the code page is shown.
 func (h *Handler) beginSMS(w http.ResponseWriter, r *http.Request, f *flow, user *storage.User) {
 	ctx := r.Context()
 	ch, err := h.Store.ActiveChallenge(ctx, f.ar.ID)
@@ -52,8 +63,18 @@ func (h *Handler) beginSMS(w http.ResponseWriter, r *http.Request, f *flow, user
 	if !user.MobileConfirmed {
 		purpose = storage.PurposeConfirm
 	}
-	if err := h.sendFirstCode(ctx, f.ar, user, user.Mobile, purpose); err != nil {
-		h.sendFailed(w, r, err)
+	err = h.sendFirstCode(r, f.ar, user, user.Mobile, purpose, ch)
+	var limit *LimitError
+	if errors.As(err, &limit) {
+		if current, _ := h.Store.ActiveChallenge(ctx, f.ar.ID); current != nil && current.UserID == user.ID && current.VerifiedAt == nil {
+			h.redirect(w, r, "/login/code", f.ar.ID)
+			return
+		}
+	}
+	if err != nil {
+		if !h.sendRefused(w, r, f, nil, err) {
+			h.sendFailed(w, r, err)
+		}
 		return
 	}
 	h.redirect(w, r, "/login/code", f.ar.ID)
@@ -64,8 +85,25 @@ func (h *Handler) sendFailed(w http.ResponseWriter, r *http.Request, err error) 
 	h.Pages.Error(w, r, http.StatusServiceUnavailable, "The code could not be sent. Try again in a minute.")
 }
 
-// sendFirstCode creates a challenge for the number and sends its code.
-func (h *Handler) sendFirstCode(ctx context.Context, ar *storage.AuthRequest, user *storage.User, mobile string, purpose storage.ChallengePurpose) error {
+// sendFirstCode creates a challenge for the number and sends its code, if
+// the send policy allows it. prev is the request's current challenge, if
+// any: the new challenge continues its count of sends, so that MaxSends
+// bounds the whole sign-in, however many numbers are typed at enrollment.
+// A refusal is errSignInSendsUsed, a *LimitError or a *DestinationError.
+func (h *Handler) sendFirstCode(r *http.Request, ar *storage.AuthRequest, user *storage.User, mobile string,
+	purpose storage.ChallengePurpose, prev *storage.Challenge) error {
+	ctx := r.Context()
+	sends := 1
+	if prev != nil && prev.UserID == user.ID {
+		sends = prev.Sends + 1
+	}
+	if sends > MaxSends {
+		return errSignInSendsUsed
+	}
+	req := h.sendRequest(r, ar, user, mobile)
+	if err := h.sendPolicy().Allow(ctx, req); err != nil {
+		return err
+	}
 	code, err := newCode()
 	if err != nil {
 		return err
@@ -77,7 +115,7 @@ func (h *Handler) sendFirstCode(ctx context.Context, ar *storage.AuthRequest, us
 		UserID:        user.ID,
 		Mobile:        mobile,
 		Purpose:       purpose,
-		Sends:         1,
+		Sends:         sends,
 		LastSentAt:    now,
 		ExpiresAt:     now.Add(CodeLifetime),
 		CreatedAt:     now,
@@ -86,16 +124,19 @@ func (h *Handler) sendFirstCode(ctx context.Context, ar *storage.AuthRequest, us
 	if err := h.Store.CreateChallenge(ctx, ch); err != nil {
 		return err
 	}
-	return h.sendCode(ctx, ar, ch, code)
+	return h.sendCode(ctx, ar, ch, code, req)
 }
 
-func (h *Handler) sendCode(ctx context.Context, ar *storage.AuthRequest, ch *storage.Challenge, code string) error {
+// sendCode sends the code of ch and records the outcome with the send
+// policy, which allowed req before.
+func (h *Handler) sendCode(ctx context.Context, ar *storage.AuthRequest, ch *storage.Challenge, code string, req SendRequest) error {
 	lang := "en"
 	if len(ar.UILocales) > 0 && strings.HasPrefix(ar.UILocales[0], "nl") {
 		lang = "nl"
 	}
 	body := sms.CodeMessage(lang, h.Product, code, CodeLifetime, h.Host)
 	receipt, err := h.Sender.Send(ctx, sms.Message{To: ch.Mobile, Body: body})
+	h.sendPolicy().Record(ctx, req, receipt.Gateway, err)
 	if err != nil {
 		return fmt.Errorf("send to %s: %w", phone.Mask(ch.Mobile), err)
 	}
@@ -110,6 +151,7 @@ type codeForm struct {
 	Masked        string
 	Error, Notice string
 	Void          bool // the current code can no longer be entered
+	PolicyNotice  bool // the office began to require SMS since the user's last sign-in
 }
 
 // activeChallenge loads the request's challenge, checking it belongs to the
@@ -142,6 +184,7 @@ func (h *Handler) renderCode(w http.ResponseWriter, r *http.Request, f *flow, ch
 		form.Void = true
 		form.Error = "This code has expired. Send a new code."
 	}
+	form.PolicyNotice = h.policyNotice(r.Context(), f.ar.UserID)
 	h.Pages.Render(w, r, status, "code.html", form)
 }
 
@@ -246,10 +289,19 @@ func (h *Handler) codeAccepted(w http.ResponseWriter, r *http.Request, f *flow, 
 		h.fail(w, r, "load user", err)
 		return
 	}
-	confirm := (ch.Purpose == storage.PurposeConfirm && user.Mobile == ch.Mobile) ||
-		(ch.Purpose == storage.PurposeEnroll && user.Mobile == "")
+	current := user.Mobile == ch.Mobile
+	enrolling := ch.Purpose == storage.PurposeEnroll && user.Mobile == ""
+	if !current && !enrolling {
+		// The number changed since the code was sent, for example when
+		// another sign-in enrolled a different one: a code to a number that
+		// is no longer the account's proves nothing.
+		h.Log.InfoContext(ctx, "SMS code for a number no longer on the account", "user_id", user.ID, "auth_request_id", f.ar.ID)
+		h.Pages.Error(w, r, http.StatusConflict, "The mobile number of this account changed while you were signing in. Go back to the application and sign in again.")
+		return
+	}
+	confirm := enrolling || (ch.Purpose == storage.PurposeConfirm && current)
 	if confirm {
-		if err := h.Store.SetUserMobile(ctx, user.ID, ch.Mobile, true, h.Now()); err != nil {
+		if err := h.saveConfirmedMobile(ctx, user, ch); err != nil {
 			h.fail(w, r, "confirm mobile number", err)
 			return
 		}
@@ -260,7 +312,10 @@ func (h *Handler) codeAccepted(w http.ResponseWriter, r *http.Request, f *flow, 
 
 // resend replaces the code, at most MaxSends times per sign-in and not
 // sooner than ResendInterval after the last send. The storage applies both
-// limits in one statement, so concurrent resends send one code.
+// limits in one statement, so concurrent resends send one code. Both are
+// checked on the loaded challenge first, and then the send policy, so that
+// a refused resend neither counts against the limits nor voids the code
+// sent before.
 func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 	f := h.loadFlow(w, r, true)
 	if f == nil {
@@ -271,12 +326,28 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	now := h.Now()
+	if ch.Sends >= MaxSends || now.Sub(ch.LastSentAt) < ResendInterval {
+		h.resendRefused(w, r, f, ch)
+		return
+	}
+	user, err := h.Store.UserByID(ctx, ch.UserID)
+	if err != nil {
+		h.fail(w, r, "load user", err)
+		return
+	}
+	req := h.sendRequest(r, f.ar, user, ch.Mobile)
+	if err := h.sendPolicy().Allow(ctx, req); err != nil {
+		if !h.sendRefused(w, r, f, ch, err) {
+			h.fail(w, r, "check SMS limits", err)
+		}
+		return
+	}
 	code, err := newCode()
 	if err != nil {
 		h.fail(w, r, "make code", err)
 		return
 	}
-	now := h.Now()
 	err = h.Store.ResendChallenge(ctx, ch.ID, h.codeHash(ch.ID, code), MaxSends, now.Add(-ResendInterval), now, now.Add(CodeLifetime))
 	if errors.Is(err, storage.ErrNotFound) {
 		h.resendRefused(w, r, f, ch)
@@ -286,7 +357,7 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, "resend code", err)
 		return
 	}
-	if err := h.sendCode(ctx, f.ar, ch, code); err != nil {
+	if err := h.sendCode(ctx, f.ar, ch, code, req); err != nil {
 		h.sendFailed(w, r, err)
 		return
 	}
@@ -312,8 +383,10 @@ func (h *Handler) resendRefused(w http.ResponseWriter, r *http.Request, f *flow,
 // enrollForm is the data of enroll.html.
 type enrollForm struct {
 	ID, CSRF, Error string
-	Mobile, Region  string
-	Countries       []phone.Country
+	Mobile          string
+	Region          string // the country to select
+	Picker          countrypicker.Picker
+	PolicyNotice    bool // the office began to require SMS since the user's last sign-in
 }
 
 // enrollingUser returns the user of a request in the SMS step who has no
@@ -337,12 +410,27 @@ func (h *Handler) enrollingUser(w http.ResponseWriter, r *http.Request, f *flow)
 	return user
 }
 
+// renderEnroll shows the number form. Its country picker selects
+// form.Region, or the office's country when that is empty.
 func (h *Handler) renderEnroll(w http.ResponseWriter, r *http.Request, f *flow, status int, form enrollForm) {
+	ctx := r.Context()
 	form.ID, form.CSRF = f.ar.ID, h.Cookies.CSRFToken(f.browserID)
-	if form.Region == "" {
-		form.Region = h.officeCountry(r.Context(), f.ar.UserID)
+	_, office, err := h.userAndOffice(ctx, f.ar.UserID)
+	if err != nil {
+		h.fail(w, r, "load office", err)
+		return
 	}
-	form.Countries = phone.Ordered("en", nil)
+	if form.Region == "" {
+		form.Region = office.Country
+	}
+	if form.Region == "" {
+		form.Region = h.DefaultRegion
+	}
+	form.Picker, err = h.Countries.Build(ctx, h.Pages.Language(r), office.ID, form.Region)
+	if err != nil {
+		h.Log.WarnContext(ctx, "country picker shown without the most used countries", "office_id", office.ID, "error", err)
+	}
+	form.PolicyNotice = h.policyNotice(r.Context(), f.ar.UserID)
 	h.Pages.Render(w, r, status, "enroll.html", form)
 }
 
@@ -368,11 +456,14 @@ func (h *Handler) postEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	input := r.PostFormValue("mobile")
 	region := strings.ToUpper(strings.TrimSpace(r.PostFormValue("country")))
-	if len(region) != 2 {
+	if phone.CallingCode(region) == 0 {
 		region = h.officeCountry(r.Context(), user.ID)
 	}
+	// A form shown again selects the country of a typed country code, as
+	// the picker's script does while the person types, so +44 typed under
+	// the Dutch flag comes back under the British one.
 	form := enrollForm{Region: region}
-	if len(input) <= maxMobile {
+	if len(input) <= phone.MaxInputLength*utf8.UTFMax && utf8.RuneCountInString(input) <= phone.MaxInputLength {
 		form.Mobile = input
 		form.Region = phone.RegionFromInput(input, region)
 	}
@@ -381,12 +472,16 @@ func (h *Handler) postEnroll(w http.ResponseWriter, r *http.Request) {
 		form.Error = "Enter a valid mobile number."
 		var perr *phone.Error
 		if errors.As(err, &perr) {
-			form.Error = perr.Message("en")
+			form.Error = perr.Message(h.Pages.Language(r))
 		}
 		h.renderEnroll(w, r, f, http.StatusBadRequest, form)
 		return
 	}
 	ctx := r.Context()
+	if err := h.sendPolicy().CheckDestination(ctx, user.OfficeID, num.E164); err != nil {
+		h.enrollRefused(w, r, f, form, err)
+		return
+	}
 	ch, err := h.Store.ActiveChallenge(ctx, f.ar.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		h.fail(w, r, "load challenge", err)
@@ -396,17 +491,40 @@ func (h *Handler) postEnroll(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, "/login/code", f.ar.ID)
 		return
 	}
-	// TODO: the send limits count per challenge, so a user who keeps typing
-	// new numbers is held back by ResendInterval only.
 	if ch != nil && ch.VerifiedAt == nil && h.Now().Sub(ch.LastSentAt) < ResendInterval {
 		h.resendRefused(w, r, f, ch)
 		return
 	}
-	if err := h.sendFirstCode(ctx, f.ar, user, num.E164, storage.PurposeEnroll); err != nil {
-		h.sendFailed(w, r, err)
+	if err := h.sendFirstCode(r, f.ar, user, num.E164, storage.PurposeEnroll, ch); err != nil {
+		h.enrollRefused(w, r, f, form, err)
 		return
 	}
 	h.redirect(w, r, "/login/code", f.ar.ID)
+}
+
+// enrollRefused shows the number form again with the reason a limit or the
+// destination's country refused the number, and any other error as
+// sendRefused and sendFailed do.
+func (h *Handler) enrollRefused(w http.ResponseWriter, r *http.Request, f *flow, form enrollForm, err error) {
+	var (
+		limit *LimitError
+		dest  *DestinationError
+	)
+	switch {
+	case errors.As(err, &dest):
+		h.Log.InfoContext(r.Context(), "mobile number rejected at enrollment: destination country not allowed",
+			"country", dest.Country, "user_id", f.ar.UserID, "auth_request_id", f.ar.ID)
+		form.Error = dest.Message()
+		h.renderEnroll(w, r, f, http.StatusBadRequest, form)
+	case errors.As(err, &limit):
+		h.Log.WarnContext(r.Context(), "SMS code not sent: limit reached", "scope", limit.Scope, "window", limit.Window,
+			"retry_after", limit.RetryAfter.Round(time.Second), "user_id", f.ar.UserID, "auth_request_id", f.ar.ID)
+		w.Header().Set("Retry-After", fmt.Sprint(retryAfterSeconds(limit.RetryAfter)))
+		form.Error = "No code was sent. " + limitMessage(limit)
+		h.renderEnroll(w, r, f, http.StatusTooManyRequests, form)
+	case !h.sendRefused(w, r, f, nil, err):
+		h.sendFailed(w, r, err)
+	}
 }
 
 // officeCountry returns the country of the user's office, the region a

@@ -39,6 +39,10 @@ const (
 	// MaxLength bounds the password length accepted for hashing, so an
 	// oversized form field cannot make hashing itself expensive.
 	MaxLength = 1024
+
+	// MinLength is the shortest password accepted for a new account, the
+	// minimum NIST SP 800-63B sets for memorized secrets chosen by users.
+	MinLength = 8
 )
 
 // Upper bounds on parameters read back from a stored hash, so a corrupt or

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 
 	"twofold/op"
@@ -59,6 +59,14 @@ func (e *environment) openForCommand(cfgPath string) (backend.Database, *slog.Lo
 		return nil, nil, err
 	}
 	log := e.logger(cfg)
+	if cfg.IsSQLite() {
+		// A command run in the wrong directory would otherwise work on a
+		// new, empty database without a word.
+		path := strings.TrimPrefix(cfg.DatabaseURL, "sqlite:")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "twofold: %s did not exist; creating a new database there (set TWOFOLD_DATABASE_URL to use another)\n", path)
+		}
+	}
 	db, err := e.openDB(cfg, log)
 	return db, log, err
 }
@@ -115,6 +123,8 @@ func (e *environment) office(args []string) error {
 	var twoFactor onOff
 	fs.Var(&twoFactor, "two-factor", "require a code by SMS for every user: on or off")
 	country := fs.String("country", "", "the office's `country` (ISO 3166-1 alpha-2, default NL): preselected where numbers are typed")
+	allowedFlag := fs.String("allowed-countries", "", "comma-separated `countries` (ISO 3166-1 alpha-2) that SMS codes may go to, "+
+		"instead of the office's country and sms.allowed_countries; default restores those")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := parseFlags(fs, rest); err != nil {
 		return err
@@ -122,6 +132,12 @@ func (e *environment) office(args []string) error {
 	c := strings.ToUpper(strings.TrimSpace(*code))
 	if !validCode(c) {
 		return errors.New("--code must be 1 to 32 letters, digits, - or _")
+	}
+	var allowed []string
+	if *allowedFlag != "" {
+		if allowed, err = parseCountryList(*allowedFlag); err != nil {
+			return err
+		}
 	}
 	cc := strings.ToUpper(strings.TrimSpace(*country))
 	if cc != "" && phone.CallingCode(cc) == 0 {
@@ -146,14 +162,14 @@ func (e *environment) office(args []string) error {
 			return err
 		}
 	} else {
-		if !twoFactor.set && cc == "" {
-			return errors.New("office update needs --two-factor on|off or --country")
+		if !twoFactor.set && cc == "" && *allowedFlag == "" {
+			return errors.New("office update needs --two-factor on|off, --country or --allowed-countries")
 		}
 		if o, err = db.OfficeByCode(e.ctx, c); err != nil {
 			return notFound(err, "office "+c)
 		}
 		if twoFactor.set {
-			if o, err = db.SetOfficeTwoFactor(e.ctx, o.ID, twoFactor.on, now); err != nil {
+			if o, err = switchTwoFactor(e.ctx, db, o, twoFactor.on, now); err != nil {
 				return err
 			}
 		}
@@ -163,10 +179,21 @@ func (e *environment) office(args []string) error {
 			}
 		}
 	}
-	if *asJSON {
-		return e.printJSON(map[string]any{"id": o.ID, "code": o.Code, "name": o.Name, "two_factor": o.TwoFactor, "country": o.Country})
+	if *allowedFlag != "" {
+		if err := db.SetOfficeSMSCountries(e.ctx, o.ID, allowed, now); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(e.stdout, "office %s (%s): two-factor %s, country %s\n", o.Code, o.Name, onOffText(o.TwoFactor), o.Country)
+	smsCountries, err := e.allowedCountries(*cfgPath, db, o)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return e.printJSON(map[string]any{"id": o.ID, "code": o.Code, "name": o.Name, "two_factor": o.TwoFactor, "country": o.Country,
+			"allowed_countries": smsCountries})
+	}
+	fmt.Fprintf(e.stdout, "office %s (%s): two-factor %s, country %s, SMS codes to %s\n", o.Code, o.Name, onOffText(o.TwoFactor), o.Country,
+		strings.Join(smsCountries, ", "))
 	return nil
 }
 
@@ -232,8 +259,8 @@ func (e *environment) user(args []string) error {
 	case !r.Valid():
 		problems = append(problems, errors.New("--role must be superuser, accountant or user"))
 	}
-	if u == "" || len(u) > 128 {
-		problems = append(problems, errors.New("--username is required (at most 128 characters)"))
+	if !validUsername(u) {
+		problems = append(problems, errors.New("--username must be 1 to 128 ASCII letters, digits, '.', '_', '-' or '@'"))
 	}
 	if len(*name) > 200 || len(*email) > 254 {
 		problems = append(problems, errors.New("--name and --email are at most 200 and 254 characters"))
@@ -259,8 +286,8 @@ func (e *environment) user(args []string) error {
 	if err != nil {
 		return err
 	}
-	if pw == "" || len(pw) > password.MaxLength {
-		return fmt.Errorf("the password on standard input must be 1 to %d bytes", password.MaxLength)
+	if len(pw) < password.MinLength || len(pw) > password.MaxLength {
+		return fmt.Errorf("the password on standard input must be %d to %d bytes", password.MinLength, password.MaxLength)
 	}
 	db, _, err := e.openForCommand(*cfgPath)
 	if err != nil {
@@ -271,6 +298,11 @@ func (e *environment) user(args []string) error {
 	if err != nil {
 		return notFound(err, "office "+*officeCode)
 	}
+	if e164 != "" {
+		if err := e.checkMobileCountry(*cfgPath, db, office, e164); err != nil {
+			return err
+		}
+	}
 	hash, err := password.NewHasher(password.DefaultParams, 0).Hash(e.ctx, pw)
 	if err != nil {
 		return err
@@ -280,7 +312,7 @@ func (e *environment) user(args []string) error {
 		ID: newID(), OfficeID: office.ID, Username: u, Name: strings.TrimSpace(*name), Email: strings.TrimSpace(*email),
 		Role: r, PasswordHash: hash, Mobile: e164, MobileConfirmed: *confirmed, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := db.CreateUser(e.ctx, user); err != nil {
+	if err := db.CreateOfficeUser(e.ctx, user, creationEvents(office, user)...); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return fmt.Errorf("user %s exists already in office %s", u, office.Code)
 		}
@@ -293,97 +325,19 @@ func (e *environment) user(args []string) error {
 	return nil
 }
 
-func (e *environment) client(args []string) error {
-	_, rest, err := subcommand(args, "client", "create")
-	if err != nil {
-		fmt.Fprintln(e.stderr, err)
-		return err
+// validUsername accepts ASCII letters, digits and . _ - @, so two
+// usernames cannot look alike while differing in look-alike letters from
+// other scripts.
+func validUsername(u string) bool {
+	if u == "" || len(u) > 128 {
+		return false
 	}
-	fs, cfgPath := e.flags("client create")
-	id := fs.String("id", "", "client `id` (letters, digits, -, _ and .)")
-	name := fs.String("name", "", "client display `name`")
-	var redirects, postLogout listFlag
-	fs.Var(&redirects, "redirect-uri", "registered redirect `URI`, matched exactly; repeatable")
-	fs.Var(&postLogout, "post-logout-redirect-uri", "registered post-logout redirect `URI`; repeatable")
-	public := fs.Bool("public", false, "a public client (no secret; PKCE with S256 required)")
-	secretStdin := fs.Bool("secret-stdin", false, "read the client secret from standard input instead of generating one")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := parseFlags(fs, rest); err != nil {
-		return err
-	}
-	var problems []error
-	if !validClientID(*id) {
-		problems = append(problems, errors.New("--id must be 1 to 64 letters, digits, -, _ or ."))
-	}
-	if strings.TrimSpace(*name) == "" {
-		problems = append(problems, errors.New("--name is required"))
-	}
-	if len(redirects) == 0 {
-		problems = append(problems, errors.New("at least one --redirect-uri is required"))
-	}
-	for _, u := range append(append([]string{}, redirects...), postLogout...) {
-		if err := checkRedirectURI(u); err != nil {
-			problems = append(problems, err)
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return false
 		}
 	}
-	if *public && *secretStdin {
-		problems = append(problems, errors.New("--public clients have no secret; drop --secret-stdin"))
-	}
-	if len(problems) > 0 {
-		return errors.Join(problems...)
-	}
-	var secret string
-	if !*public {
-		if *secretStdin {
-			if secret, err = readSecret(e.stdin); err != nil {
-				return err
-			}
-			if len(secret) < 32 {
-				return errors.New("the secret on standard input must be at least 32 characters")
-			}
-		} else {
-			b := make([]byte, 32)
-			if _, err := rand.Read(b); err != nil {
-				return err
-			}
-			secret = base64.RawURLEncoding.EncodeToString(b)
-		}
-	}
-	db, _, err := e.openForCommand(*cfgPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c := &storage.Client{
-		ID: *id, Name: strings.TrimSpace(*name), Public: *public,
-		RedirectURIs: redirects, PostLogoutRedirectURIs: postLogout, CreatedAt: e.now(),
-	}
-	if secret != "" {
-		sum := sha256.Sum256([]byte(secret))
-		c.SecretHash = sum[:]
-	}
-	if err := db.CreateClient(e.ctx, c); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return fmt.Errorf("client %s exists already", c.ID)
-		}
-		return err
-	}
-	printed := ""
-	if !*secretStdin {
-		printed = secret
-	}
-	if *asJSON {
-		out := map[string]any{"id": c.ID, "name": c.Name, "public": c.Public, "redirect_uris": c.RedirectURIs}
-		if printed != "" {
-			out["secret"] = printed
-		}
-		return e.printJSON(out)
-	}
-	fmt.Fprintf(e.stdout, "client %s created\n", c.ID)
-	if printed != "" {
-		fmt.Fprintf(e.stdout, "secret: %s\n(shown once; only its hash is stored)\n", printed)
-	}
-	return nil
+	return true
 }
 
 func validClientID(id string) bool {
@@ -439,14 +393,15 @@ func (e *environment) keys(args []string) error {
 		return err
 	}
 	defer db.Close()
-	keys, err := op.NewKeys(db, cfg.KEK(), cfg.Lifetimes.IDToken+cfg.Lifetimes.AccessToken, e.now)
+	keys, err := op.NewKeys(db, cfg.KEK(), op.KeyRetention(cfg.Lifetimes), e.now)
 	if err != nil {
 		return err
 	}
 	if err := keys.Rotate(e.ctx); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "new signing key added; it signs from now on, older keys stay published")
+	fmt.Fprintf(e.stdout, "new signing key added; it signs from now on, older keys stay published for %s\n",
+		op.KeyRetention(cfg.Lifetimes))
 	return nil
 }
 

@@ -40,7 +40,7 @@ func (e *environment) flags(name string) (*flag.FlagSet, *string) {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return usageError{err}
 	}

@@ -44,8 +44,10 @@ Commands:
   migrate                           apply database migrations
   office create|update ...          manage offices
   user create ...                   create a user
-  client create ...                 register an OpenID Connect client
+  client create|update|list ...     register, change and list OpenID Connect clients
   keys rotate                       add a new signing key
+  sms stats ...                     show sent, failed and limited SMS codes
+  audit --office CODE [--json]      list the changes to an office's policy and users
 
 Every command takes --config FILE and reads the same TWOFOLD_* environment
 as serve. Run "twofold COMMAND -h" for a command's flags.
@@ -59,7 +61,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return usageError{errors.New("no command")}
 	}
 	env := &environment{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	cmd, rest := args[0], args[1:]
+	err := env.dispatch(args[0], args[1:])
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+// errHelp is returned by a command whose flags asked for help, which
+// parseFlags has printed; the command does nothing else.
+var errHelp = errors.New("help requested")
+
+func (env *environment) dispatch(cmd string, rest []string) error {
 	switch cmd {
 	case "serve":
 		return env.serve(rest)
@@ -73,10 +86,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.client(rest)
 	case "keys":
 		return env.keys(rest)
+	case "sms":
+		return env.sms(rest)
+	case "audit":
+		return env.audit(rest)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(env.stdout, usage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "twofold: unknown command %q\n\n%s", cmd, usage)
+	fmt.Fprintf(env.stderr, "twofold: unknown command %q\n\n%s", cmd, usage)
 	return usageError{fmt.Errorf("unknown command %q", cmd)}
 }

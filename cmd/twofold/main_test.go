@@ -105,6 +105,15 @@ func TestUserCreate(t *testing.T) {
 	if _, _, err := c.run("", "user", "create", "--office", "ACME", "--username", "c", "--role", "user", "--password-stdin"); err == nil {
 		t.Error("an empty password was accepted")
 	}
+	if _, _, err := c.run("short\n", "user", "create", "--office", "ACME", "--username", "c", "--role", "user", "--password-stdin"); err == nil {
+		t.Error("a 5-byte password was accepted")
+	}
+	if _, _, err := c.run("long enough password\n", "user", "create", "--office", "ACME", "--username", "аnna", "--role", "user", "--password-stdin"); err == nil {
+		t.Error("a username with a Cyrillic look-alike letter was accepted")
+	}
+	if _, errOut, err := c.run("", "serve", "--help"); err != nil || !strings.Contains(errOut, "-demo") {
+		t.Errorf("serve --help: %v, stderr %q", err, errOut)
+	}
 }
 
 func TestClientCreate(t *testing.T) {

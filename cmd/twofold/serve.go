@@ -13,6 +13,7 @@ import (
 	"twofold/password"
 	"twofold/server"
 	"twofold/sms"
+	"twofold/smslimit"
 	"twofold/storage"
 )
 
@@ -64,6 +65,16 @@ func (e *environment) serve(args []string) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("metrics_listen: %w", err)
+		}
+		ms := &http.Server{Handler: metricsMux(srv.Metrics), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ms.Serve(mln) }()
+		defer ms.Close()
+		log.Info("metrics served", "listen", mln.Addr().String(), "path", "/metrics")
 	}
 	go e.cleanup(db, log)
 	return serveHTTP(e.ctx, ln, srv, cfg.Shutdown, log, cfg.Issuer)
@@ -122,6 +133,18 @@ func (e *environment) cleanup(st storage.Store, log *slog.Logger) {
 			} else if n > 0 {
 				log.Info("deleted expired rows", "rows", n)
 			}
+			n, err = st.DeleteSMSCountersBefore(e.ctx, e.now().Add(-smslimit.CounterRetention))
+			if err != nil {
+				log.Error("delete old SMS counters", "error", err)
+			} else if n > 0 {
+				log.Info("deleted old SMS counters", "rows", n)
+			}
 		}
 	}
+}
+
+func metricsMux(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	return mux
 }
