@@ -158,6 +158,11 @@ func (h *Handler) loadFlow(w http.ResponseWriter, r *http.Request, post bool) *f
 
 // fail logs an unexpected error and shows a generic page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The browser went away mid-request; nothing failed on our side.
+		h.Log.InfoContext(r.Context(), what+": request canceled by the client")
+		return
+	}
 	h.Log.ErrorContext(r.Context(), what, "error", err)
 	h.Pages.Error(w, r, http.StatusServiceUnavailable, "Signing in is temporarily unavailable. Try again in a minute.")
 }

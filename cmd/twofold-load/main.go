@@ -44,6 +44,7 @@ type options struct {
 	duration    time.Duration
 	maxRequests int
 	twoFactor   bool
+	users       int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -57,11 +58,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long to run")
 	fs.IntVar(&o.maxRequests, "max", 1_000_000, "stop after this many operations")
 	fs.BoolVar(&o.twoFactor, "two-factor", false, "signin: the office requires the SMS step")
+	fs.IntVar(&o.users, "users", 0, "signin: how many users take turns (default: one per worker; twofold sends one code per user every 30 s, so two-factor runs need many)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.workers < 1 || o.workers > 1024 {
 		return fmt.Errorf("-workers must be 1 to 1024, got %d", o.workers)
+	}
+	if o.users < o.workers {
+		o.users = o.workers
+	}
+	if o.users > 100_000 {
+		return fmt.Errorf("-users must be at most 100000, got %d", o.users)
 	}
 	if o.duration <= 0 || o.duration > 10*time.Minute {
 		return fmt.Errorf("-duration must be positive and at most 10m, got %s", o.duration)

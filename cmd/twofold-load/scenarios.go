@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -92,7 +93,7 @@ func setup(ctx context.Context, o options) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := range o.workers {
+	for i := range o.users {
 		u := &storage.User{
 			ID: randomToken(16), OfficeID: office.ID, Username: fmt.Sprintf("load%d", i), Name: "Load user",
 			Role: storage.RoleUser, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
@@ -133,7 +134,7 @@ func hiddenFields(body string) url.Values {
 }
 
 // signInOnce runs one full sign-in and returns the token response.
-func signInOnce(ctx context.Context, o options, f *fixture, cfg *oauth2.Config, transport http.RoundTripper, worker int) (*oauth2.Token, error) {
+func signInOnce(ctx context.Context, o options, f *fixture, cfg *oauth2.Config, transport http.RoundTripper, user int) (*oauth2.Token, error) {
 	jar, _ := cookiejar.New(nil)
 	var final *url.URL
 	browser := &http.Client{Jar: jar, Transport: transport, Timeout: 30 * time.Second,
@@ -151,7 +152,7 @@ func signInOnce(ctx context.Context, o options, f *fixture, cfg *oauth2.Config, 
 		return nil, err
 	}
 	form := hiddenFields(body)
-	form.Set("username", f.users[worker])
+	form.Set("username", f.users[user])
 	form.Set("password", loadPassword)
 	form.Set("office", f.officeCode)
 	body, err = fetch(ctx, browser, http.MethodPost, o.issuer+"/login", form)
@@ -159,7 +160,7 @@ func signInOnce(ctx context.Context, o options, f *fixture, cfg *oauth2.Config, 
 		return nil, err
 	}
 	if o.twoFactor {
-		code, err := latestCode(o.smsFile, f.mobiles[worker])
+		code, err := latestCode(o.smsFile, f.mobiles[user])
 		if err != nil {
 			return nil, err
 		}
@@ -229,8 +230,10 @@ func signin(ctx context.Context, o options) (func(context.Context, int) error, e
 	}
 	cfg := f.oauth(o.issuer)
 	transport := newTransport(o.workers)
+	var next atomic.Int64
 	return func(ctx context.Context, worker int) error {
-		_, err := signInOnce(ctx, o, f, cfg, transport, worker)
+		user := int(next.Add(1)-1) % len(f.users)
+		_, err := signInOnce(ctx, o, f, cfg, transport, user)
 		return err
 	}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"runtime/debug"
 	"time"
 
 	"twofold/demo"
@@ -46,6 +48,7 @@ func (e *environment) serve(args []string) error {
 	defer db.Close()
 
 	hasher := password.NewHasher(password.DefaultParams, 0)
+	limitMemory(log, e.getenv)
 	if *demoMode {
 		created, err := demo.Seed(e.ctx, db, hasher, cfg.Issuer, cfg.KEK(), e.now())
 		if err != nil {
@@ -143,8 +146,30 @@ func (e *environment) cleanup(st storage.Store, log *slog.Logger) {
 	}
 }
 
+// metricsMux serves the metrics and the Go profiler on the operators'
+// listener, which is never the public one.
 func metricsMux(h http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// defaultMemoryLimit is the soft heap limit serve sets unless GOMEMLIMIT is
+// given. Each argon2id verification allocates its 19 MiB afresh, so without
+// a limit the collector lets garbage from finished hashes pile up to twice
+// the live heap; near the limit it collects sooner and returns memory to
+// the operating system. Live memory is about two hashes (one per core)
+// plus some 20 MiB for everything else.
+const defaultMemoryLimit = 80 << 20
+
+func limitMemory(log *slog.Logger, getenv func(string) string) {
+	if getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(defaultMemoryLimit)
+	log.Info("soft memory limit set", "bytes", defaultMemoryLimit)
 }
