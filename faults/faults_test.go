@@ -32,13 +32,18 @@ func randomKey(n int) string {
 }
 
 type env struct {
+	store  storage.Store
 	issuer string
 	proxy  *proxy
 	client *http.Client
 }
 
 // start runs twofold in-process on a database reached through a proxy.
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { return startWith(t, nil) }
+
+// startWith runs twofold with the SMS sender given, or the file sender
+// when it is nil.
+func startWith(t *testing.T, sender sms.Sender) *env {
 	t.Helper()
 	server0 := pgtest.Server(t)
 	if server0 == "" {
@@ -76,7 +81,9 @@ func start(t *testing.T) *env {
 		RedirectURIs: []string{"https://rp.test.invalid/cb"}, CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	sender, _ := sms.New(cfg.SMS, io.Discard, http.DefaultClient)
+	if sender == nil {
+		sender, _ = sms.New(cfg.SMS, io.Discard, http.DefaultClient)
+	}
 	srv, err := server.New(ctx, server.Options{
 		Config: cfg, Store: db, Sender: sender, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Hasher: password.NewHasher(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 0),
@@ -88,7 +95,7 @@ func start(t *testing.T) *env {
 	hs := &http.Server{Handler: srv}
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() { _ = hs.Close() })
-	return &env{issuer: cfg.Issuer, proxy: p, client: &http.Client{
+	return &env{issuer: cfg.Issuer, proxy: p, store: db, client: &http.Client{
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

@@ -486,3 +486,48 @@ func TestSIGTERMFinishesRequests(t *testing.T) {
 		t.Errorf("no stop line in the log:\n%s", p.stderr.String())
 	}
 }
+
+// TestSIGKILLMidSignIn kills a process between the password and the code.
+// The database stays intact, the interrupted sign-in goes on at the other
+// process, and a code issued before the kill works exactly once.
+func TestSIGKILLMidSignIn(t *testing.T) {
+	c := newCluster(t, 2)
+	cfg := c.setup("on")
+	code, verifier := c.signIn(cfg, c.browser(0))
+	// Another user: twofold sends one code per user every 30 seconds.
+	c.cli("ben-password\n", "user", "create", "--office", "ACME", "--username", "ben", "--role", "user",
+		"--mobile", "+31687654321", "--confirmed", "--password-stdin")
+
+	b := c.browser(0)
+	_, page := b.do(http.MethodGet, cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), nil)
+	form := hidden(page)
+	form.Set("username", "ben")
+	form.Set("password", "ben-password")
+	form.Set("office", "ACME")
+	_, page = b.do(http.MethodPost, c.issuer+"/login", form)
+	if !strings.Contains(page, "one-time-code") {
+		t.Fatal("no code page after the password")
+	}
+	if err := c.procs[0].cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	c.procs[0].done <- <-c.procs[0].done
+
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: c.transport(1)})
+	if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err != nil {
+		t.Fatalf("code issued before the kill, redeemed at the survivor: %v", err)
+	}
+	if _, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err == nil {
+		t.Error("the code worked twice after the kill")
+	}
+
+	b.client.Transport = c.transport(1)
+	form = hidden(page)
+	form.Set("code", c.lastCode())
+	if status, _ := b.do(http.MethodPost, c.issuer+"/login/code", form); status >= 500 || b.final == nil {
+		t.Fatalf("interrupted sign-in at the survivor: status %d, no redirect to the application", status)
+	}
+	if out := c.cli("", "migrate"); !strings.Contains(out, "applied 0") {
+		t.Errorf("migrate after the kill: %q", out)
+	}
+}
