@@ -1,12 +1,14 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"twofold/login"
 	"twofold/password"
 	"twofold/phone"
 	"twofold/storage"
@@ -118,6 +120,20 @@ func checkMobile(errs fieldErrors, input, region, lang string) string {
 		return ""
 	}
 	return num.E164
+}
+
+// checkDestination adds an error when the office does not send codes to
+// the number's country, so no number is saved that its owner could never
+// confirm.
+func (h *Handler) checkDestination(ctx context.Context, errs fieldErrors, officeID, e164 string) {
+	if h.SendPolicy == nil || e164 == "" {
+		return
+	}
+	err := h.SendPolicy.CheckDestination(ctx, officeID, e164)
+	var derr *login.DestinationError
+	if errors.As(err, &derr) {
+		errs["mobile"] = derr.Message()
+	}
 }
 
 // checkRegion returns the country a form selected, or the fallback when it

@@ -50,6 +50,7 @@ func (h *Handler) postMobile(w http.ResponseWriter, r *http.Request, v *viewer) 
 	region := checkRegion(r.PostFormValue("country"), v.office.Country)
 	errs := fieldErrors{}
 	e164 := checkMobile(errs, input, region, v.lang)
+	h.checkDestination(r.Context(), errs, v.office.ID, e164)
 	if len(errs) > 0 {
 		h.renderUserErrors(w, r, v, target, http.StatusBadRequest, func(p *userPage) {
 			p.Errors = errs

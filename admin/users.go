@@ -98,6 +98,7 @@ func (h *Handler) postNewUser(w http.ResponseWriter, r *http.Request, v *viewer)
 			region = phone.RegionFromInput(input, region)
 		}
 		mobile = checkMobile(errs, input, region, v.lang)
+		h.checkDestination(r.Context(), errs, v.office.ID, mobile)
 	}
 	page.Picker = h.picker(r, v, region)
 	if len(errs) > 0 {

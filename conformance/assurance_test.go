@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"twofold/config"
+	"twofold/internal/testenv"
 	"twofold/login"
 	"twofold/server"
 	"twofold/storage"
@@ -20,7 +21,7 @@ import (
 
 // each runs fn on every backend with a provider and a client of its own.
 func each(t *testing.T, fn func(t *testing.T, m *run)) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			p := startProvider(t, dbURL(t))
 			fn(t, &run{p: p, rp: p.client(clientOptions{}), b: newBrowser(t)})
@@ -323,7 +324,7 @@ func TestRetiredKeyDropped(t *testing.T) {
 // TestExpiredHintAccepted signs out with an ID token that has expired but
 // that twofold signed (RP-Initiated Logout 1.0, section 2).
 func TestExpiredHintAccepted(t *testing.T) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			p := startProviderWith(t, dbURL(t), func(cfg *config.Config, _ *server.Options) { cfg.Lifetimes.IDToken = time.Second })
 			m := &run{p: p, rp: p.client(clientOptions{}), b: newBrowser(t)}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"twofold/config"
+	"twofold/internal/testenv"
 	"twofold/server"
 	"twofold/storage"
 )
@@ -19,7 +20,7 @@ func quietSender(o *server.Options) { o.BackChannelPoll = time.Hour }
 // TestBackChannelRetries: a client that fails is retried after the backoff
 // until it accepts.
 func TestBackChannelRetries(t *testing.T) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			p := startProviderWith(t, dbURL(t), func(_ *config.Config, o *server.Options) { quietSender(o) })
 			rcv := newReceiver(t)
@@ -54,7 +55,7 @@ func TestBackChannelRetries(t *testing.T) {
 
 // TestBackChannelGivesUp: a client that never accepts gets five attempts.
 func TestBackChannelGivesUp(t *testing.T) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			p := startProviderWith(t, dbURL(t), func(_ *config.Config, o *server.Options) { quietSender(o) })
 			rcv := newReceiver(t)
@@ -114,7 +115,7 @@ func liveSession(t *testing.T, m *run, tok tokens) string {
 // TestBackChannelTimeout: a client that does not answer in time counts as
 // a failure and is retried; the sign-out itself does not wait for it.
 func TestBackChannelTimeout(t *testing.T) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			p := startProviderWith(t, dbURL(t), func(_ *config.Config, o *server.Options) {
 				quietSender(o)

@@ -21,11 +21,11 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
 	"twofold/config"
+	"twofold/internal/testenv"
 	"twofold/login"
 	"twofold/password"
 	"twofold/server"
@@ -33,73 +33,6 @@ import (
 	"twofold/storage"
 	"twofold/storage/backend"
 )
-
-// backends returns the database URLs a plan runs on, by name.
-func backends(t *testing.T) map[string]func(t *testing.T) string {
-	t.Helper()
-	b := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "twofold.db") },
-	}
-	pg := os.Getenv("TWOFOLD_TEST_POSTGRES")
-	switch {
-	case pg != "":
-		b["postgres"] = func(t *testing.T) string { return freshSchema(t, pg) }
-	case os.Getenv("TWOFOLD_TEST_REQUIRE_POSTGRES") == "1":
-		t.Fatal("TWOFOLD_TEST_REQUIRE_POSTGRES=1 but TWOFOLD_TEST_POSTGRES is not set")
-	default:
-		t.Log("PostgreSQL conformance runs skipped: set TWOFOLD_TEST_POSTGRES to a postgres:// URL to run them")
-	}
-	return b
-}
-
-// freshSchema creates a schema for one test, drops it afterwards, and
-// returns a URL whose connections use it.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to TWOFOLD_TEST_POSTGRES: %v", err)
-	}
-	schema := fmt.Sprintf("conformance_%d_%d", time.Now().UnixNano(), rand.IntN(1_000_000))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	conn.Close(ctx)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// clock is twofold's clock; modules move it forward instead of sleeping.
-type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.offset)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
 
 // provider is one running twofold, with the users and clients the modules
 // sign in with.
@@ -112,7 +45,7 @@ type provider struct {
 	cfg     config.Config
 	opts    server.Options // extra server options; the harness fills in the rest
 	store   backend.Database
-	clock   *clock
+	clock   *testenv.Clock
 	hasher  *password.Hasher
 	srv     *server.Server
 	hs      *http.Server
@@ -169,7 +102,7 @@ func startProviderWith(t *testing.T, dbURL string, edit func(cfg *config.Config,
 		edit(&cfg, &p0)
 	}
 	p := &provider{t: t, ctx: context.Background(), issuer: cfg.Issuer, addr: cfg.Listen, dbURL: dbURL, cfg: cfg, opts: p0,
-		clock: &clock{}, hasher: password.NewHasher(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 0)}
+		clock: &testenv.Clock{}, hasher: password.NewHasher(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 0)}
 	db, err := backend.Open(p.ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"twofold/internal/testenv"
 	"twofold/login"
 )
 
@@ -35,7 +36,7 @@ type run struct {
 // runPlan runs the modules in order against one twofold per backend, as the
 // suite runs a plan against one provider.
 func runPlan(t *testing.T, modules []module, mode string, opts func(p *provider) clientOptions) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			p := startProvider(t, dbURL(t))
 			for _, mod := range modules {

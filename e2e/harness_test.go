@@ -25,84 +25,17 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
 	"twofold/config"
+	"twofold/internal/testenv"
 	"twofold/password"
 	"twofold/server"
 	"twofold/sms"
 	"twofold/storage"
 	"twofold/storage/backend"
 )
-
-// backends returns the database URLs to run each test on.
-func backends(t *testing.T) map[string]func(t *testing.T) string {
-	t.Helper()
-	b := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "twofold.db") },
-	}
-	pg := os.Getenv("TWOFOLD_TEST_POSTGRES")
-	switch {
-	case pg != "":
-		b["postgres"] = func(t *testing.T) string { return freshSchema(t, pg) }
-	case os.Getenv("TWOFOLD_TEST_REQUIRE_POSTGRES") == "1":
-		t.Fatal("TWOFOLD_TEST_REQUIRE_POSTGRES=1 but TWOFOLD_TEST_POSTGRES is not set")
-	default:
-		t.Log("PostgreSQL end-to-end tests skipped: set TWOFOLD_TEST_POSTGRES to a postgres:// URL to run them")
-	}
-	return b
-}
-
-// freshSchema creates a schema for one test, drops it afterwards, and
-// returns a URL whose connections use it.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to TWOFOLD_TEST_POSTGRES: %v", err)
-	}
-	schema := fmt.Sprintf("e2e_%d_%d", time.Now().UnixNano(), rand.IntN(1_000_000))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	conn.Close(ctx)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// clock is the server's clock; tests move it forward instead of sleeping.
-type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.offset)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
 
 // env is one running twofold with its database.
 type env struct {
@@ -111,7 +44,7 @@ type env struct {
 	issuer  string
 	store   storage.Store
 	smsFile string
-	clock   *clock
+	clock   *testenv.Clock
 	hasher  *password.Hasher
 	metrics http.Handler
 }
@@ -155,7 +88,7 @@ func start(t *testing.T, dbURL string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{}
+	clk := &testenv.Clock{}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -175,7 +108,7 @@ func start(t *testing.T, dbURL string) *env {
 
 // each runs fn as a subtest on every backend.
 func each(t *testing.T, fn func(t *testing.T, e *env)) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			fn(t, start(t, dbURL(t)))
 		})

@@ -540,3 +540,19 @@ func (a acceptLanguage) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Accept-Language", a.value)
 	return http.DefaultTransport.RoundTrip(req)
 }
+
+func TestSettingsRejectDisallowedCountry(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		s := e.settingsOffices()
+		acc, p := e.settingsSignIn(t, "/settings/users/"+s.clerk.ID, s.accountant, "ACME")
+		before := e.reloadUser(t, s.clerk.ID)
+		fields := url.Values{"csrf": {csrfOf(t, p)}, "mobile": {"+44 7400 123456"}, "country": {"NL"}}
+		got := acc.post(e.issuer+"/settings/users/"+s.clerk.ID+"/mobile", fields)
+		if got.status != http.StatusBadRequest {
+			t.Errorf("a number in a country the office does not send to: status %d, want 400", got.status)
+		}
+		if after := e.reloadUser(t, s.clerk.ID); after.Mobile != before.Mobile {
+			t.Errorf("the number was saved: %q, want %q", after.Mobile, before.Mobile)
+		}
+	})
+}

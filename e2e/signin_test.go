@@ -541,7 +541,7 @@ func TestMalformedInputGets4xx(t *testing.T) {
 				t.Errorf("%s: status %d, want 4xx", name, got.status)
 			}
 		}
-		for _, path := range []string{"/login?id=%00", "/login?id=%ff", "/authorize/callback?id=ar_%00",
+		for _, path := range []string{"/settings/users/%00", "/settings/users/%C3%28", "/login?id=%00", "/login?id=%ff", "/authorize/callback?id=ar_%00",
 			"/authorize?client_id=%00&redirect_uri=x", "/login", "/login?id=", "/login?id=" + long, "/login/code?id=nope", "/login/enroll?id=nope", "/authorize/callback?id=nope", "/authorize"} {
 			got := b.get(e.issuer + path)
 			if got.status < 400 || got.status >= 500 {

@@ -18,6 +18,7 @@ import (
 
 	"twofold/config"
 	"twofold/internal/pgtest"
+	"twofold/internal/testenv"
 	"twofold/password"
 	"twofold/server"
 	"twofold/sms"
@@ -64,7 +65,7 @@ func startServers(t *testing.T, cfg config.Config, n int) []*env {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	hasher := password.NewHasher(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1}, 0)
-	clk := &clock{}
+	clk := &testenv.Clock{}
 	var envs []*env
 	for range n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,7 +92,7 @@ func startServers(t *testing.T, cfg config.Config, n int) []*env {
 
 // eachLimited runs fn on every backend with one server configured by edit.
 func eachLimited(t *testing.T, edit func(cfg *config.Config), fn func(t *testing.T, e *env)) {
-	for name, dbURL := range backends(t) {
+	for name, dbURL := range testenv.Backends(t) {
 		t.Run(name, func(t *testing.T) {
 			cfg := limitsConfig(t, dbURL(t), filepath.Join(t.TempDir(), "sms.jsonl"))
 			if edit != nil {

@@ -87,7 +87,7 @@ func (h *Handler) renderLocked(w http.ResponseWriter, r *http.Request, f *flow, 
 }
 
 // recordFailure counts a wrong password and, when it sets a lock, records
-// it in the office's activity (for a known office) and shows the locked
+// it in the office's activity (for a known account) and shows the locked
 // page. It reports whether it rendered a page.
 func (h *Handler) recordFailure(w http.ResponseWriter, r *http.Request, f *flow, k throttleKeys, office *storage.Office, user *storage.User, form passwordForm) bool {
 	ctx := r.Context()
@@ -100,20 +100,19 @@ func (h *Handler) recordFailure(w http.ResponseWriter, r *http.Request, f *flow,
 		return false
 	}
 	h.Log.WarnContext(ctx, "sign-in locked after repeated failures", "auth_request_id", f.ar.ID, "until", until)
-	if office != nil {
-		h.auditLock(ctx, office, user, form.Username, until)
+	if user != nil {
+		// Only locks of real accounts go into the activity: a name anyone
+		// can type must not be able to fill it.
+		h.auditLock(ctx, office, user, until)
 	}
 	h.renderLocked(w, r, f, until, form)
 	return true
 }
 
-func (h *Handler) auditLock(ctx context.Context, office *storage.Office, user *storage.User, typed string, until time.Time) {
+func (h *Handler) auditLock(ctx context.Context, office *storage.Office, user *storage.User, until time.Time) {
 	ev := storage.AuditEvent{
 		ID: randomString(), OfficeID: office.ID, ActorName: "sign-in page", Action: storage.AuditSignInLocked,
-		TargetName: typed, New: "locked until " + until.UTC().Format(time.RFC3339), At: h.Now(),
-	}
-	if user != nil {
-		ev.TargetID, ev.TargetName = user.ID, user.Username
+		TargetID: user.ID, TargetName: user.Username, New: "locked until " + until.UTC().Format(time.RFC3339), At: h.Now(),
 	}
 	if err := h.Store.AppendAudit(ctx, ev); err != nil {
 		h.Log.ErrorContext(ctx, "record sign-in lock in the activity", "error", err)

@@ -10,8 +10,8 @@ import (
 	"twofold/templates"
 )
 
-// rejectMalformed answers 400 to a request whose query, form body or Basic
-// credentials hold invalid UTF-8 or a NUL byte. No identifier, code or
+// rejectMalformed answers 400 to a request whose path, query, form body or
+// Basic credentials hold invalid UTF-8 or a NUL byte. No identifier, code or
 // field twofold accepts contains either, and PostgreSQL rejects both in
 // text, so letting them through would turn hostile input into a database
 // error and a 5xx.
@@ -22,7 +22,7 @@ func rejectMalformed(pages *templates.Pages) func(http.Handler) http.Handler {
 				pages.Error(w, r, http.StatusBadRequest, "The request is malformed.")
 				return
 			}
-			ok := cleanValues(r.Form)
+			ok := clean(r.URL.Path) && cleanValues(r.Form)
 			if user, pass, found := r.BasicAuth(); found {
 				ok = ok && cleanCredential(user) && cleanCredential(pass)
 			}

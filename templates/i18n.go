@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -180,7 +181,14 @@ type returnPathKey struct{}
 // localPath reports whether p is a path on this server: it starts with one
 // slash and has neither scheme nor host, so a redirect to it stays here.
 func localPath(p string) bool {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || len(p) > 2048 {
+	// Browsers read a backslash as a slash, and http.Redirect cleans the
+	// path, so "/./" followed by a backslash and a host becomes a path that
+	// leaves this server. Any backslash is rejected, and so is a path that
+	// starts with two slashes before or after cleaning.
+	if !strings.HasPrefix(p, "/") || strings.ContainsRune(p, '\\') || len(p) > 2048 {
+		return false
+	}
+	if clean := path.Clean(p); strings.HasPrefix(clean, "//") || strings.HasPrefix(p, "//") {
 		return false
 	}
 	u, err := url.Parse(p)
