@@ -18,7 +18,7 @@ import (
 	"twofold/storage"
 )
 
-// stalledGateway never answers until the request gives up.
+// stalledGateway never responds before the request gives up.
 type stalledGateway struct{}
 
 func (stalledGateway) Send(ctx context.Context, _ sms.Message) (sms.Receipt, error) {

@@ -18,9 +18,9 @@ import (
 // Throttle rules for wrong passwords. A lock only ever lasts minutes and
 // ends by itself. The strictest rule counts one account from one address,
 // so someone guessing from elsewhere does not lock the user's own attempts
-// out early; the account-wide rule is looser and exists for guessing spread
-// over many addresses, and the address rule stops one address from
-// spraying many accounts.
+// out early. The looser account-wide rule catches guessing spread over
+// many addresses, and the address rule stops one address from trying many
+// accounts.
 var (
 	pairRule    = storage.LoginFailure{Threshold: 5, Window: 15 * time.Minute, BaseLock: time.Minute, MaxLock: 15 * time.Minute}
 	accountRule = storage.LoginFailure{Threshold: 20, Window: time.Hour, BaseLock: 5 * time.Minute, MaxLock: 15 * time.Minute}
@@ -119,7 +119,7 @@ func (h *Handler) auditLock(ctx context.Context, office *storage.Office, user *s
 	}
 }
 
-// clearFailures forgets the account's failures after a right password. The
+// clearFailures deletes the account's failure counts after a right password. The
 // address's count stays, so one valid account cannot reset it.
 func (h *Handler) clearFailures(ctx context.Context, k throttleKeys) {
 	if err := h.Store.ClearLoginFailures(ctx, []string{k.pair, k.account}); err != nil {

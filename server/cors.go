@@ -58,7 +58,7 @@ func (c *corsOrigins) allowed(ctx context.Context, origin string) bool {
 	return c.origins[origin]
 }
 
-// cors answers cross-origin calls to corsPaths from the origin of a
+// cors allows cross-origin calls to corsPaths from the origin of a
 // registered redirect URI, without credentials: the token endpoint
 // authenticates clients and userinfo takes a bearer token, neither a cookie.
 func cors(origins *corsOrigins) func(http.Handler) http.Handler {

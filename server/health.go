@@ -19,7 +19,7 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz answers 200 when the database answers, 503 otherwise.
+// readyz responds 200 when the database responds to a ping, 503 otherwise.
 func readyz(store storage.Store) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), pingTimeout)
@@ -37,7 +37,7 @@ func readyz(store storage.Store) http.HandlerFunc {
 }
 
 // unavailableWhenDatabaseDown turns the provider's 500 server_error into a
-// 503 with Retry-After when the database does not answer, so clients and
+// 503 with Retry-After when the database does not respond, so clients and
 // load balancers see a temporary outage rather than a bug. The library
 // answers every storage failure with 500 itself.
 func unavailableWhenDatabaseDown(store storage.Store, next http.Handler) http.Handler {

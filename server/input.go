@@ -10,7 +10,7 @@ import (
 	"twofold/templates"
 )
 
-// rejectMalformed answers 400 to a request whose path, query, form body or
+// rejectMalformed responds 400 to a request whose path, query, form body or
 // Basic credentials hold invalid UTF-8 or a NUL byte. No identifier, code or
 // field twofold accepts contains either, and PostgreSQL rejects both in
 // text, so letting them through would turn hostile input into a database
