@@ -4,31 +4,35 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"twofold/storage"
 )
 
+// LoginLockedUntil reads every key in one statement; there are three per
+// sign-in attempt.
 func (db *DB) LoginLockedUntil(ctx context.Context, keys []string, now time.Time) (time.Time, error) {
-	var latest int64
-	for _, k := range keys {
-		var until int64
-		err := db.sql.QueryRowContext(ctx,
-			`SELECT locked_until FROM login_throttle WHERE key = $1`, k).Scan(&until)
-		if err == sql.ErrNoRows {
-			continue
-		}
-		if err != nil {
-			return time.Time{}, fmt.Errorf("sqldb: read login throttle: %w", err)
-		}
-		if until > micros(now) && until > latest {
-			latest = until
-		}
-	}
-	if latest == 0 {
+	if len(keys) == 0 {
 		return time.Time{}, nil
 	}
-	return fromMicros(latest), nil
+	args := []any{micros(now)}
+	marks := make([]string, len(keys))
+	for i, k := range keys {
+		args = append(args, k)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	var latest sql.NullInt64
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT MAX(locked_until) FROM login_throttle WHERE locked_until > $1 AND key IN (`+strings.Join(marks, ", ")+`)`,
+		args...).Scan(&latest)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqldb: read login throttle: %w", err)
+	}
+	if !latest.Valid {
+		return time.Time{}, nil
+	}
+	return fromMicros(latest.Int64), nil
 }
 
 // RecordLoginFailure locks each key's row (FOR UPDATE on PostgreSQL, the
@@ -97,10 +101,18 @@ func recordFailure(ctx context.Context, tx *sql.Tx, forUpdate string, f storage.
 }
 
 func (db *DB) ClearLoginFailures(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		if _, err := db.sql.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, k); err != nil {
-			return fmt.Errorf("sqldb: clear login failures: %w", err)
-		}
+	if len(keys) == 0 {
+		return nil
+	}
+	args := make([]any, len(keys))
+	marks := make([]string, len(keys))
+	for i, k := range keys {
+		args[i] = k
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	_, err := db.sql.ExecContext(ctx, `DELETE FROM login_throttle WHERE key IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("sqldb: clear login failures: %w", err)
 	}
 	return nil
 }
