@@ -164,7 +164,7 @@ func metricsMux(h http.Handler) http.Handler {
 // the live heap; near the limit it collects sooner and returns memory to
 // the operating system. Live memory is about two hashes (one per core)
 // plus some 20 MiB for everything else.
-const defaultMemoryLimit = 80 << 20
+const defaultMemoryLimit = 64 << 20
 
 func limitMemory(log *slog.Logger, getenv func(string) string) {
 	if getenv("GOMEMLIMIT") != "" {
