@@ -29,6 +29,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"twofold/config"
+	"twofold/internal/htmltest"
 	"twofold/internal/testenv"
 	"twofold/password"
 	"twofold/server"
@@ -332,69 +333,6 @@ func (b *browser) submitTo(p *page, action, target string, values map[string]str
 	return b.do(req)
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-func walk(n *html.Node, fn func(*html.Node) bool) *html.Node {
-	if n == nil {
-		return nil
-	}
-	if n.Type == html.ElementNode && fn(n) {
-		return n
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if found := walk(c, fn); found != nil {
-			return found
-		}
-	}
-	return nil
-}
-
-func findForm(doc *html.Node, action string) *html.Node {
-	return walk(doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == action })
-}
-
-func inputs(form *html.Node) []*html.Node {
-	var out []*html.Node
-	walk(form, func(n *html.Node) bool {
-		if n.Data == "input" {
-			out = append(out, n)
-		}
-		return false
-	})
-	return out
-}
-
-// byID returns the element with the id, or nil.
-func byID(doc *html.Node, id string) *html.Node {
-	return walk(doc, func(n *html.Node) bool { return attr(n, "id") == id })
-}
-
-// text returns the text content of n.
-func text(n *html.Node) string {
-	if n == nil {
-		return ""
-	}
-	var sb strings.Builder
-	var rec func(*html.Node)
-	rec = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			sb.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			rec(c)
-		}
-	}
-	rec(n)
-	return strings.TrimSpace(sb.String())
-}
-
 // alert returns the text of the page's role="alert" element.
 func alert(p *page) string {
 	return text(walk(p.doc, func(n *html.Node) bool { return attr(n, "role") == "alert" }))
@@ -447,3 +385,13 @@ func findInput(t *testing.T, p *page, action, name string) *html.Node {
 	t.Fatalf("form %s has no input %s", action, name)
 	return nil
 }
+
+// Shorthands for the htmltest helpers the tests use everywhere.
+var (
+	attr     = htmltest.Attr
+	walk     = htmltest.Find
+	findForm = htmltest.Form
+	inputs   = htmltest.Inputs
+	byID     = htmltest.ByID
+	text     = htmltest.Text
+)
