@@ -2,13 +2,10 @@ package admin
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
-	"strings"
 	"time"
 
 	"twofold/login"
@@ -122,14 +119,6 @@ func (h *Handler) mobileCodeHash(userID, mobile, code string) []byte {
 	return m.Sum(nil)
 }
 
-func newCode() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%06d", n.Int64()), nil
-}
-
 // startOwnChange makes e164 the viewer's pending number and sends its code.
 func (h *Handler) startOwnChange(w http.ResponseWriter, r *http.Request, v *viewer, e164 string) {
 	ctx := r.Context()
@@ -143,7 +132,7 @@ func (h *Handler) startOwnChange(w http.ResponseWriter, r *http.Request, v *view
 			return
 		}
 	}
-	code, err := newCode()
+	code, err := login.NewCode()
 	if err != nil {
 		h.fail(w, r, "make code", err)
 		return
@@ -282,7 +271,7 @@ func (h *Handler) postMobileCode(w http.ResponseWriter, r *http.Request, v *view
 	if m == nil {
 		return
 	}
-	code, ok := normalizeCode(r.PostFormValue("code"))
+	code, ok := login.NormalizeCode(r.PostFormValue("code"))
 	if !ok {
 		h.renderMobileCode(w, r, v, m, http.StatusBadRequest, "Enter the 6-digit code from the SMS.")
 		return
@@ -337,7 +326,7 @@ func (h *Handler) postMobileResend(w http.ResponseWriter, r *http.Request, v *vi
 	if m == nil {
 		return
 	}
-	code, err := newCode()
+	code, err := login.NewCode()
 	if err != nil {
 		h.fail(w, r, "make code", err)
 		return
@@ -374,27 +363,4 @@ func (h *Handler) postMobileCancel(w http.ResponseWriter, r *http.Request, v *vi
 		return
 	}
 	redirectDone(w, r, userPath(v.user.ID), "mobile-cancel")
-}
-
-// normalizeCode accepts six digits, ignoring spaces and dashes that people
-// type or paste.
-func normalizeCode(s string) (string, bool) {
-	if len(s) > 32 {
-		return "", false
-	}
-	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) != 6 {
-		return "", false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return "", false
-		}
-	}
-	return s, true
 }

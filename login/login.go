@@ -561,8 +561,8 @@ func shortHash(s string) string {
 	return fmt.Sprintf("%x", sum[:6])
 }
 
-// newCode returns six digits from crypto/rand.
-func newCode() (string, error) {
+// NewCode returns six digits from crypto/rand.
+func NewCode() (string, error) {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return "", err

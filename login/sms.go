@@ -104,7 +104,7 @@ func (h *Handler) sendFirstCode(r *http.Request, ar *storage.AuthRequest, user *
 	if err := h.sendPolicy().Allow(ctx, req); err != nil {
 		return err
 	}
-	code, err := newCode()
+	code, err := NewCode()
 	if err != nil {
 		return err
 	}
@@ -204,8 +204,8 @@ func (h *Handler) showCode(w http.ResponseWriter, r *http.Request) {
 	h.renderCode(w, r, f, ch, http.StatusOK, form)
 }
 
-// normalizeCode accepts six digits, ignoring spaces people type or paste.
-func normalizeCode(s string) (string, bool) {
+// NormalizeCode accepts six digits, ignoring spaces people type or paste.
+func NormalizeCode(s string) (string, bool) {
 	if len(s) > 32 {
 		return "", false
 	}
@@ -235,7 +235,7 @@ func (h *Handler) postCode(w http.ResponseWriter, r *http.Request) {
 	if ch == nil {
 		return
 	}
-	code, ok := normalizeCode(r.PostFormValue("code"))
+	code, ok := NormalizeCode(r.PostFormValue("code"))
 	if !ok {
 		h.renderCode(w, r, f, ch, http.StatusBadRequest, codeForm{Error: "Enter the 6-digit code from the SMS."})
 		return
@@ -343,7 +343,7 @@ func (h *Handler) resend(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	code, err := newCode()
+	code, err := NewCode()
 	if err != nil {
 		h.fail(w, r, "make code", err)
 		return
