@@ -757,3 +757,29 @@ func TestCORSOnlyForRegisteredOrigins(t *testing.T) {
 		}
 	})
 }
+
+func TestUnknownClientIsNot5xx(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		for name, form := range map[string]url.Values{
+			"refresh without client auth": {"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {"nosuch"}},
+			"code without client auth":    {"grant_type": {"authorization_code"}, "code": {"x"}, "client_id": {"nosuch"}},
+		} {
+			resp, err := http.PostForm(e.issuer+"/oauth/token", form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+				t.Errorf("%s: status %d, want 4xx", name, resp.StatusCode)
+			}
+		}
+		resp, err := http.PostForm(e.issuer+"/device_authorization", url.Values{"client_id": {"nosuch"}, "scope": {"openid"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("device authorization: status %d, want 404", resp.StatusCode)
+		}
+	})
+}

@@ -373,14 +373,14 @@ func (s *Storage) KeySet(ctx context.Context) ([]zop.Key, error) {
 	return s.keys.KeySet(ctx)
 }
 
-// GetClientByClientID loads a client. An unknown client is a plain error,
-// which the library answers as invalid_client; a database fault is a
-// server_error.
+// GetClientByClientID loads a client. An unknown client is invalid_client
+// (401), because the library turns a plain error into server_error on some
+// token endpoint paths; a database fault is a server_error.
 func (s *Storage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
 	c, err := s.store.ClientByID(ctx, id)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, errors.New("unknown client")
+			return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 		}
 		return nil, oidc.ErrServerError().WithParent(err)
 	}

@@ -143,6 +143,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		})
 		d.Routes(r)
 	}
+	// The library always routes the device authorization grant, which
+	// twofold does not support and discovery does not list.
+	r.Handle("/device_authorization", http.NotFoundHandler())
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(o.Store))
 	guarded := unavailableWhenDatabaseDown(o.Store, provider)
