@@ -533,22 +533,7 @@ func (p *page) smsNumber(t *testing.T, pr *provider) string {
 // codes returns the codes sent to number so far, oldest first.
 func (pr *provider) codes(number string) []string {
 	pr.t.Helper()
-	recs, err := sms.ReadMessageFile(pr.cfg.SMS.File)
-	if err != nil && !os.IsNotExist(err) {
-		pr.t.Fatal(err)
-	}
-	var out []string
-	for _, r := range recs {
-		if r.To != number {
-			continue
-		}
-		i := strings.LastIndex(r.Body, "#")
-		if i < 0 || len(r.Body) < i+7 {
-			pr.t.Fatalf("SMS body has no @host #code line: %q", r.Body)
-		}
-		out = append(out, r.Body[i+1:i+7])
-	}
-	return out
+	return testenv.Codes(pr.t, pr.cfg.SMS.File, number)
 }
 
 func (pr *provider) lastCode(number string) string {

@@ -341,22 +341,7 @@ func alert(p *page) string {
 // codes returns the codes sent to number so far, oldest first.
 func (e *env) codes(number string) []string {
 	e.t.Helper()
-	recs, err := sms.ReadMessageFile(e.smsFile)
-	if err != nil && !os.IsNotExist(err) {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, r := range recs {
-		if r.To != number {
-			continue
-		}
-		i := strings.LastIndex(r.Body, "#")
-		if i < 0 || len(r.Body) < i+7 {
-			e.t.Fatalf("SMS body has no @host #code line: %q", r.Body)
-		}
-		out = append(out, r.Body[i+1:i+7])
-	}
-	return out
+	return testenv.Codes(e.t, e.smsFile, number)
 }
 
 func (e *env) lastCode(number string) string {

@@ -266,7 +266,7 @@ func (h *Handler) postCode(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// codeAlreadyUsed answers a second entry of a code that was accepted, as
+// codeAlreadyUsed renders the page for a second entry of an accepted code, as
 // from a second tab: the sign-in finishes in the tab that entered it first.
 func (h *Handler) codeAlreadyUsed(w http.ResponseWriter, r *http.Request) {
 	h.Pages.Error(w, r, http.StatusConflict, "This code was already entered, perhaps in another tab or window. Continue there, or go back to the application.")

@@ -80,7 +80,7 @@ type Client struct {
 	CreatedAt            time.Time
 }
 
-// AuthRequest is an OIDC authorization request and the sign-in that answers it.
+// AuthRequest is an OIDC authorization request and the sign-in that completes it.
 type AuthRequest struct {
 	ID                  string
 	ClientID            string
@@ -249,7 +249,7 @@ type Store interface {
 	PhoneStats
 	LoginThrottle
 
-	// Ping checks that the database answers.
+	// Ping checks that the database responds.
 	Ping(ctx context.Context) error
 	// Close releases the connection pool.
 	Close() error

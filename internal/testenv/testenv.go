@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"twofold/internal/pgtest"
+	"twofold/sms"
 )
 
 // Backends returns, by name, functions that give a test a fresh database
@@ -46,4 +47,27 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.offset += d
 	c.mu.Unlock()
+}
+
+// Codes returns the codes the file SMS sender wrote to path for number,
+// oldest first. A message to number without an "@host #code" last line
+// fails t.
+func Codes(t testing.TB, path, number string) []string {
+	t.Helper()
+	recs, err := sms.ReadMessageFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		if r.To != number {
+			continue
+		}
+		_, code, ok := sms.ParseOneTimeCode(r.Body)
+		if !ok {
+			t.Fatalf("SMS body has no @host #code line: %q", r.Body)
+		}
+		out = append(out, code)
+	}
+	return out
 }
